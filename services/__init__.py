@@ -1,0 +1,1 @@
+"""Linli services: one package each, every one with its own database."""

@@ -1,0 +1,1 @@
+"""Rosters: the jurisdiction tree, people and their appointments (who is responsible where)."""

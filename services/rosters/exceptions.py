@@ -1,0 +1,29 @@
+"""Rosters' errors: the shared structured errors, named for what went wrong here."""
+
+from shared.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
+
+
+class UnitNotFound(NotFound):
+    pass
+
+
+class PersonNotFound(NotFound):
+    pass
+
+
+class AppointmentNotFound(NotFound):
+    pass
+
+
+class MoveWouldCycle(Conflict):
+    pass
+
+
+class LevelNotAllowed(ValidationFailed):
+    pass
+
+
+__all__ = [
+    "AppointmentNotFound", "Conflict", "InvalidTransition", "LevelNotAllowed",
+    "MoveWouldCycle", "PersonNotFound", "UnitNotFound", "ValidationFailed",
+]

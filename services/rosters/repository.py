@@ -1,0 +1,177 @@
+"""Rosters' storage: one repository per collection, every hot read by `_id`.
+
+Writes that cause events carry them in the same single-document update (`pending_events`)
+and are relayed through the outbox right after.
+"""
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import eventlet
+from pymongo import ASCENDING
+from pymongo.collection import Collection
+from pymongo.database import Database
+from pymongo.errors import DuplicateKeyError
+
+from services.rosters.exceptions import AppointmentNotFound, PersonNotFound, UnitNotFound
+from shared.clock import utcnow
+from shared.errors import NotFound
+from shared.outbox import Outbox
+
+
+class EventSourcedCollection:
+    """A collection whose writes may carry events for the outbox."""
+
+    missing: type[NotFound] = NotFound
+    label = "document"
+
+    def __init__(self, collection: Collection, outbox: Outbox):
+        self.coll = collection
+        self.outbox = outbox
+
+    def get(self, doc_id: str, field: str | None = None) -> dict:
+        """The document, or this collection's `NotFound` naming `field` (default `<label>_id`)."""
+        doc = self.coll.find_one({"_id": doc_id})
+        if doc is None:
+            raise self.missing(f"no {self.label} {doc_id}", [{"field": field or f"{self.label}_id",
+                                                               "reason": "not found"}])
+        return doc
+
+    def find(self, doc_id: str) -> dict | None:
+        return self.coll.find_one({"_id": doc_id})
+
+    def get_many(self, ids: Iterable[str]) -> dict[str, dict]:
+        """Documents by id, fetched concurrently (one `_id` lookup each)."""
+        ids = list(dict.fromkeys(ids))
+        pool = eventlet.GreenPool(8)
+        found = pool.imap(lambda i: self.coll.find_one({"_id": i}), ids)
+        return {doc["_id"]: doc for doc in found if doc is not None}
+
+    def insert(self, doc: dict, events: list[dict] = ()) -> dict:
+        if events:
+            self.outbox.guard(self.coll.name, doc["_id"])
+        self.coll.insert_one({**doc, "pending_events": list(events)})
+        if events:
+            self.outbox.relay_quietly(self.coll.name, doc["_id"])
+        return doc
+
+    def update(self, doc_id: str, change: Mapping[str, Any], events: list[dict] = ()) -> None:
+        """Apply an update document, pushing `events` in the same write."""
+        change = {k: dict(v) for k, v in change.items()}
+        if events:
+            self.outbox.guard(self.coll.name, doc_id)
+            change.setdefault("$push", {})["pending_events"] = {"$each": list(events)}
+        change.setdefault("$set", {})["updated_at"] = utcnow()
+        result = self.coll.update_one({"_id": doc_id}, change)
+        if result.matched_count == 0:
+            raise self.missing(f"no {self.label} {doc_id}", [{"field": f"{self.label}_id", "reason": "not found"}])
+        if events:
+            self.outbox.relay_quietly(self.coll.name, doc_id)
+
+
+class Units(EventSourcedCollection):
+    missing = UnitNotFound
+    label = "unit"
+
+    def descendants(self, node_id: str) -> list[dict]:
+        return list(self.coll.find({"ancestors": node_id}))
+
+    def subtree(self, node_id: str) -> list[dict]:
+        return [self.get(node_id), *self.descendants(node_id)]
+
+    def with_pending_rebase(self) -> list[dict]:
+        return list(self.coll.find({"rebase_pending": True}))
+
+
+class People(EventSourcedCollection):
+    missing = PersonNotFound
+    label = "person"
+
+    def insert_new(self, doc: dict) -> tuple[dict, bool]:
+        """Insert unless a person with this id exists; returns (stored person, created)."""
+        try:
+            self.coll.insert_one(doc)
+            return doc, True
+        except DuplicateKeyError:
+            return self.get(doc["_id"]), False
+
+    def search(self, query: Mapping, ids: Iterable[str] | None, limit: int, offset: int) -> list[dict]:
+        if ids is not None:
+            query = {**query, "_id": {"$in": list(ids)}}
+        return list(self.coll.find(query).sort("name", ASCENDING).skip(offset).limit(limit))
+
+
+class Appointments(EventSourcedCollection):
+    missing = AppointmentNotFound
+    label = "appointment"
+
+    def current(self, query: Mapping) -> list[dict]:
+        return list(self.coll.find({**query, "status": "appointed"}))
+
+
+class Duty:
+    """The daily duty rota: one document per community and day, `_id` `<community>:<date>`."""
+
+    def __init__(self, collection: Collection):
+        self.coll = collection
+
+    def set(self, community_id: str, day: str, entry: dict) -> None:
+        self.coll.replace_one({"_id": f"{community_id}:{day}"}, {**entry, "community_id": community_id,
+                                                                    "date": day}, upsert=True)
+
+    def on(self, community_id: str, day: str) -> dict | None:
+        return self.coll.find_one({"_id": f"{community_id}:{day}"})
+
+
+class ImportJobs:
+    def __init__(self, collection: Collection):
+        self.coll = collection
+
+    def start(self, job_id: str, community_id: str, filename: str) -> None:
+        self.coll.replace_one({"_id": job_id}, {"community_id": community_id, "filename": filename,
+                                                "state": "running", "processed": 0, "total": None,
+                                                "started_at": utcnow()}, upsert=True)
+
+    def progress(self, job_id: str, processed: int, total: int) -> None:
+        self.coll.update_one({"_id": job_id}, {"$set": {"processed": processed, "total": total}})
+
+    def finish(self, job_id: str, report: dict) -> None:
+        self.coll.update_one({"_id": job_id}, {"$set": {"state": "done", "report": report,
+                                                        "processed": report["total"], "total": report["total"],
+                                                        "finished_at": utcnow()}})
+
+    def get(self, job_id: str) -> dict:
+        job = self.coll.find_one({"_id": job_id})
+        if job is None:
+            raise NotFound(f"no import job {job_id}", [{"field": "job_id", "reason": "not found"}])
+        return job
+
+
+class PiiReads:
+    """Audit of every read that returned unmasked phone or ID numbers."""
+
+    def __init__(self, collection: Collection):
+        self.coll = collection
+
+    def record(self, actor: Mapping, rpc: str, subject_ids: list[str]) -> None:
+        if subject_ids:
+            self.coll.insert_one({"actor": dict(actor), "rpc": rpc, "subjects": subject_ids, "at": utcnow()})
+
+
+class RostersStore:
+    """Everything the rosters service keeps, one attribute per collection."""
+
+    def __init__(self, db: Database, outbox: Outbox):
+        self.units = Units(db["units"], outbox)
+        self.people = People(db["people"], outbox)
+        self.appointments = Appointments(db["appointments"], outbox)
+        self.duty = Duty(db["duty"])
+        self.imports = ImportJobs(db["imports"])
+        self.pii_reads = PiiReads(db["pii_reads"])
+
+    def ensure_indexes(self) -> None:
+        self.units.coll.create_index("ancestors")
+        self.units.coll.create_index("parent_id")
+        self.people.coll.create_index("name")
+        self.appointments.coll.create_index([("unit_id", ASCENDING), ("status", ASCENDING)])
+        self.appointments.coll.create_index("person_id")

@@ -1,0 +1,114 @@
+"""The rosters nameko service: thin RPC entrypoints over commands and reports."""
+
+import base64
+import binascii
+
+from nameko.dependency_providers import Config
+from nameko.rpc import rpc
+
+from services.rosters import commands, schemas
+from services.rosters.importing import run_import
+from services.rosters.reports import Reader
+from services.rosters.repository import RostersStore
+from shared import plugins
+from shared.actor import CurrentActor
+from shared.errors import EXPECTED, field_error
+from shared.mongo import MongoStore
+
+UNIT = schemas.UnitOut()
+APPOINTMENT = schemas.AppointmentOut()
+
+
+class RostersService:
+    name = "rosters"
+
+    store: RostersStore = MongoStore(RostersStore, "ROSTERS_DB")
+    actor = CurrentActor()
+    config = Config()
+
+    def _reader(self) -> Reader:
+        return Reader(self.store, self.actor(), self.config.get("UNMASK_ROLES", []))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def create_unit(self, **data) -> dict:
+        return UNIT.dump(commands.create_unit(self.store, self.actor(), schemas.CreateUnit().load_or_raise(data)))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def get_unit(self, **data) -> dict:
+        return UNIT.dump(self._reader().unit(schemas.UnitRef().load_or_raise(data)["unit_id"]))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def rename_unit(self, **data) -> dict:
+        return UNIT.dump(commands.rename_unit(self.store, self.actor(), schemas.RenameUnit().load_or_raise(data)))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def move_unit(self, **data) -> dict:
+        return UNIT.dump(commands.move_unit(self.store, self.actor(), schemas.MoveUnit().load_or_raise(data)))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def retire_unit(self, **data) -> dict:
+        return UNIT.dump(commands.retire_unit(self.store, self.actor(), schemas.RetireUnit().load_or_raise(data)))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def set_estate_facts(self, **data) -> dict:
+        facts = schemas.SetEstateFacts().load_or_raise(data)
+        return UNIT.dump(commands.set_estate_facts(self.store, self.actor(), facts))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def register_person(self, **data) -> dict:
+        person = commands.register_person(self.store, self.actor(), schemas.RegisterPerson().load_or_raise(data))
+        return self._reader().person(person)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def apply(self, **data) -> dict:
+        return APPOINTMENT.dump(commands.apply(self.store, self.actor(), schemas.Apply().load_or_raise(data)))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def screen(self, **data) -> dict:
+        return APPOINTMENT.dump(commands.screen(self.store, self.actor(), schemas.Screen().load_or_raise(data)))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def appoint(self, **data) -> dict:
+        return APPOINTMENT.dump(commands.appoint(self.store, self.actor(), schemas.Appoint().load_or_raise(data)))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def end_appointment(self, **data) -> dict:
+        ended = commands.end_appointment(self.store, self.actor(), schemas.EndAppointment().load_or_raise(data))
+        return APPOINTMENT.dump(ended)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def responsible_chain(self, **data) -> list[dict]:
+        return self._reader().responsible_chain(schemas.UnitRef().load_or_raise(data)["unit_id"])
+
+    @rpc(expected_exceptions=EXPECTED)
+    def set_duty(self, **data) -> int:
+        return commands.set_duty(self.store, self.actor(), schemas.SetDuty().load_or_raise(data))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def on_duty(self, **data) -> dict | None:
+        query = schemas.OnDuty().load_or_raise(data)
+        return self._reader().on_duty(query["community_id"], query["date"].isoformat())
+
+    @rpc(expected_exceptions=EXPECTED)
+    def coverage_gaps(self, **data) -> list[dict]:
+        query = schemas.CoverageGaps().load_or_raise(data)
+        return self._reader().coverage_gaps(query["node_id"], query["role"])
+
+    @rpc(expected_exceptions=EXPECTED)
+    def search_people(self, **data) -> list[dict]:
+        return self._reader().search_people(schemas.SearchPeople().load_or_raise(data))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def import_roster(self, **data) -> dict:
+        request = schemas.ImportRoster().load_or_raise(data)
+        try:
+            content = base64.b64decode(request["content_base64"], validate=True)
+        except (binascii.Error, ValueError):
+            raise field_error("content_base64", "is not valid base64") from None
+        importer = plugins.load("linli.roster_importers", request["filename"].rsplit(".", 1)[1])()
+        return run_import(self.store, self.actor(), importer, request, content)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def import_status(self, **data) -> dict:
+        job = self.store.imports.get(schemas.ImportStatus().load_or_raise(data)["job_id"])
+        return {k: job.get(k) for k in ("state", "processed", "total", "report", "filename")} | {"job_id": job["_id"]}

@@ -1,0 +1,91 @@
+"""Who is calling: an actor signed into nameko context data, and the check
+"may this actor act on this unit".
+
+A token is `base64url(json).base64url(hmac-sha256)`; the secret is shared by the
+services and by the systems that are allowed to issue tokens.
+"""
+
+import base64
+import hashlib
+import hmac
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from nameko.extensions import DependencyProvider
+
+from shared.errors import Forbidden
+
+CONTEXT_KEY = "linli_actor"
+#: Roles that act on the whole tree, e.g. another district system or ops tooling.
+ROOT_ROLES = frozenset({"system", "admin"})
+
+
+@dataclass(frozen=True)
+class Actor:
+    who: str
+    role: str
+    jurisdiction: tuple[str, ...] = field(default_factory=tuple)  # unit ids, root first
+
+    def may_act_on(self, lineage: Sequence[str]) -> bool:
+        """True when the unit whose lineage (ancestor ids then its own) is given lies
+        inside this actor's jurisdiction."""
+        if self.role in ROOT_ROLES:
+            return True
+        return bool(self.jurisdiction) and self.jurisdiction[-1] in lineage
+
+    def require(self, lineage: Sequence[str]) -> None:
+        if not self.may_act_on(lineage):
+            raise Forbidden(f"{self.who} ({self.role}) may not act on {lineage[-1] if lineage else 'this unit'}")
+
+    def as_dict(self) -> dict:
+        return {"who": self.who, "role": self.role, "jurisdiction": list(self.jurisdiction)}
+
+
+def _b64(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def _sign(body: str, secret: str) -> str:
+    return _b64(hmac.new(secret.encode(), body.encode(), hashlib.sha256).digest())
+
+
+def issue_token(actor: Actor, secret: str) -> str:
+    body = _b64(json.dumps(actor.as_dict(), sort_keys=True, ensure_ascii=False).encode())
+    return f"{body}.{_sign(body, secret)}"
+
+
+def read_token(token: object, secret: str) -> Actor:
+    """The actor of a token, or `Forbidden` when it is missing, malformed or forged."""
+    if not isinstance(token, str) or token.count(".") != 1:
+        raise Forbidden("no valid actor in the call's context data")
+    body, signature = token.split(".")
+    if not hmac.compare_digest(signature, _sign(body, secret)):
+        raise Forbidden("actor signature does not match")
+    try:
+        data = json.loads(_unb64(body))
+        return Actor(str(data["who"]), str(data["role"]), tuple(data.get("jurisdiction") or ()))
+    except (ValueError, KeyError, TypeError):
+        raise Forbidden("actor token is malformed") from None
+
+
+def context_for(actor: Actor, secret: str) -> dict[str, str]:
+    """Context data to give a `ClusterRpcProxy` so its calls act as `actor`."""
+    return {CONTEXT_KEY: issue_token(actor, secret)}
+
+
+class CurrentActor(DependencyProvider):
+    """Hands each worker a callable returning the verified actor of its call."""
+
+    def setup(self) -> None:
+        self.secret = str(self.container.config.get("ACTOR_SECRET", ""))
+        if not self.secret:
+            raise RuntimeError("ACTOR_SECRET is not configured")
+
+    def get_dependency(self, worker_ctx):
+        token = worker_ctx.context_data.get(CONTEXT_KEY)
+        return lambda: read_token(token, self.secret)

@@ -1,0 +1,87 @@
+"""MongoDB dependency provider: one client per container, a narrow store per worker,
+and the outbox relay for the events the store writes."""
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import eventlet
+from nameko.amqp.publish import Publisher
+from nameko.events import get_event_exchange
+from nameko.extensions import DependencyProvider
+from pymongo import MongoClient
+from pymongo.database import Database
+
+from shared.outbox import Outbox
+
+log = logging.getLogger(__name__)
+
+StoreFactory = Callable[[Database, Outbox], Any]
+
+
+def mongo_client(uri: str, timeout_ms: int = 5000) -> MongoClient:
+    """A client with explicit timeouts and timezone-aware datetimes."""
+    return MongoClient(
+        uri,
+        tz_aware=True,
+        serverSelectionTimeoutMS=timeout_ms,
+        connectTimeoutMS=timeout_ms,
+        socketTimeoutMS=max(timeout_ms * 6, 30000),
+        maxPoolSize=50,
+    )
+
+
+class EventPublisher:
+    """Publishes envelopes to `<service>.events` with publisher confirms, in the same
+    format as nameko's `EventDispatcher`, so `@event_handler` consumers receive them."""
+
+    def __init__(self, amqp_uri: str, service_name: str, config: dict):
+        self.exchange = get_event_exchange(service_name, config)
+        self.publisher = Publisher(amqp_uri, use_confirms=True, serializer="json", declare=[self.exchange])
+
+    def __call__(self, event: dict) -> None:
+        self.publisher.publish(event, exchange=self.exchange, routing_key=event["type"])
+
+
+class MongoStore(DependencyProvider):
+    """Gives workers `factory(db, outbox)`: the service's repositories, nothing wider.
+
+    Config: `MONGO_URI`, the service's database name under `database_key`,
+    `MONGO_TIMEOUT_MS` (default 5000), `OUTBOX_SWEEP_SECONDS` (default 5).
+    """
+
+    def __init__(self, factory: StoreFactory, database_key: str):
+        self.factory = factory
+        self.database_key = database_key
+
+    def setup(self) -> None:
+        config = self.container.config
+        self.client = mongo_client(config["MONGO_URI"], int(config.get("MONGO_TIMEOUT_MS", 5000)))
+        db = self.client[config[self.database_key]]
+        publish = EventPublisher(config["AMQP_URI"], self.container.service_name, config)
+        self.outbox = Outbox(db, publish)
+        self.store = self.factory(db, self.outbox)
+        self.sweep_seconds = float(config.get("OUTBOX_SWEEP_SECONDS", 5))
+
+    def start(self) -> None:
+        self.stopping = False
+        if hasattr(self.store, "ensure_indexes"):
+            self.store.ensure_indexes()
+        self.container.spawn_managed_thread(self._sweep_forever, identifier="outbox_sweep")
+
+    def stop(self) -> None:
+        self.stopping = True
+        self.client.close()
+
+    kill = stop
+
+    def get_dependency(self, worker_ctx) -> Any:
+        return self.store
+
+    def _sweep_forever(self) -> None:
+        while not self.stopping:
+            try:
+                self.outbox.sweep()
+            except Exception:  # noqa: BLE001 - keep sweeping; the next round retries
+                log.warning("outbox sweep failed", exc_info=True)
+            eventlet.sleep(self.sweep_seconds)

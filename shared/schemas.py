@@ -1,0 +1,41 @@
+"""Marshmallow base schema that turns validation errors into `ValidationFailed`."""
+
+from typing import Any
+
+from marshmallow import RAISE, Schema, ValidationError
+
+from shared.errors import ValidationFailed
+
+
+def flatten_messages(messages: Any, prefix: str = "") -> list[dict[str, str]]:
+    """Marshmallow's nested message dict as a flat list of `{field, reason}`."""
+    if isinstance(messages, dict):
+        out = []
+        for key, value in messages.items():
+            name = key if key != "_schema" else ""
+            path = ".".join(p for p in (prefix, str(name)) if p)
+            out.extend(flatten_messages(value, path))
+        return out
+    if isinstance(messages, list) and all(isinstance(m, str) for m in messages):
+        return [{"field": prefix or "_schema", "reason": "; ".join(messages)}]
+    if isinstance(messages, list):
+        return [d for m in messages for d in flatten_messages(m, prefix)]
+    return [{"field": prefix or "_schema", "reason": str(messages)}]
+
+
+class StrictSchema(Schema):
+    """Unknown fields are rejected; `load_or_raise` raises `ValidationFailed`."""
+
+    class Meta:
+        unknown = RAISE
+        ordered = True
+
+    def load_or_raise(self, data: Any, **kwargs: Any) -> Any:
+        if not isinstance(data, dict) and not kwargs.get("many"):
+            raise ValidationFailed("payload must be an object", [{"field": "_schema", "reason": "not an object"}])
+        try:
+            return self.load(data, **kwargs)
+        except ValidationError as exc:
+            details = flatten_messages(exc.messages)
+            summary = ", ".join(f"{d['field']}: {d['reason']}" for d in details)
+            raise ValidationFailed(f"invalid input ({summary})", details) from None

@@ -1,0 +1,109 @@
+"""FerretDB v1 (SQLite backend) built from `deploy/ferretdb` and run on loopback."""
+
+import hashlib
+import os
+import signal
+import subprocess
+from pathlib import Path
+
+from shared.stack.ports import free_port, wait_until
+
+RECIPE = Path(__file__).resolve().parents[2] / "deploy" / "ferretdb"
+
+
+def cache_dir() -> Path:
+    root = Path(os.environ.get("LINLI_CACHE", Path.home() / ".cache" / "linli"))
+    root.mkdir(parents=True, exist_ok=True)
+    return root
+
+
+def binary_path() -> Path:
+    """The cached binary for the current recipe (a new recipe gets a new build)."""
+    digest = hashlib.sha256()
+    for name in ("go.mod", "go.sum", "main.go"):
+        digest.update((RECIPE / name).read_bytes())
+    return cache_dir() / f"ferretdb-{digest.hexdigest()[:12]}"
+
+
+def build() -> Path:
+    target = binary_path()
+    if target.exists():
+        return target
+    partial = target.with_suffix(".partial")
+    env = {**os.environ, "CGO_ENABLED": "0", "GOFLAGS": "-mod=mod -buildvcs=false"}
+    result = subprocess.run(
+        ["go", "build", "-trimpath", "-o", str(partial), "."],
+        cwd=RECIPE, env=env, capture_output=True, text=True,
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"building FerretDB failed:\n{result.stdout}\n{result.stderr}")
+    partial.rename(target)
+    return target
+
+
+def server_version(uri: str) -> str:
+    from shared.mongo import mongo_client
+
+    client = mongo_client(uri)
+    try:
+        info = client.admin.command("buildInfo")
+        return f"{info.get('version')} wire, FerretDB {recipe_version()} (sqlite)"
+    finally:
+        client.close()
+
+
+def mongo_answers(uri: str) -> bool:
+    from shared.mongo import mongo_client
+
+    client = mongo_client(uri, timeout_ms=1000)
+    try:
+        return client.admin.command("ping").get("ok") == 1
+    finally:
+        client.close()
+
+
+class FerretServer:
+    """One FerretDB process with its SQLite data in `workdir/data`."""
+
+    def __init__(self, workdir: Path):
+        self.workdir = workdir
+        self.port = free_port()
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def uri(self) -> str:
+        return f"mongodb://127.0.0.1:{self.port}/"
+
+    def start(self, timeout: float = 60) -> str:
+        binary = build()
+        log = open(self.workdir / "ferretdb.out", "wb")  # noqa: SIM115 - closed with the process
+        self.process = subprocess.Popen(
+            [str(binary), "-listen", f"127.0.0.1:{self.port}", "-data", str(self.workdir / "data")],
+            stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+
+        def ready() -> bool:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"ferretdb exited with {self.process.returncode}")
+            return mongo_answers(self.uri)
+
+        wait_until(ready, timeout, "FerretDB")
+        return self.uri
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(10)
+
+
+def recipe_version() -> str:
+    """The FerretDB module version the recipe pins in go.mod."""
+    for line in (RECIPE / "go.mod").read_text().splitlines():
+        parts = line.split()
+        if len(parts) >= 2 and parts[0] == "github.com/FerretDB/FerretDB":
+            return parts[1]
+    return "unknown"

@@ -1,0 +1,104 @@
+"""Every rosters RPC rejects bad input with a structured error and leaves the data as it was."""
+
+import hashlib
+import json
+
+import pytest
+
+from services.rosters.demo import find_place
+from shared.errors import LinliError
+
+JC = "嘉园社区/金昌花园"
+UNIT = "嘉园社区/金昌花园/2栋/1单元"
+
+# rpc, arguments ("@place" means the id of that demo place), expected code, expected field
+CASES = [
+    ("create_unit", {"name": "4栋"}, "invalid", "level"),
+    ("create_unit", {"parent_id": f"@{JC}", "name": 42, "level": "building"}, "invalid", "name"),
+    ("create_unit", {"parent_id": f"@{JC}", "name": "4栋", "level": "tower"}, "invalid", "level"),
+    ("create_unit", {"parent_id": f"@{JC}", "name": "4栋", "level": "community"}, "invalid", "level"),
+    ("create_unit", {"parent_id": "unit_nowhere", "name": "4栋", "level": "building"}, "not_found", "parent_id"),
+    ("create_unit", {"parent_id": f"@{JC}", "name": "4栋", "level": "building", "colour": "red"}, "invalid", "colour"),
+    ("create_unit", {"name": "某区", "level": "street"}, "invalid", "parent_id"),
+    ("get_unit", {}, "invalid", "unit_id"),
+    ("rename_unit", {"unit_id": f"@{UNIT}", "name": ""}, "invalid", "name"),
+    ("move_unit", {"unit_id": f"@{JC}", "new_parent_id": f"@{JC}/2栋"}, "conflict", "new_parent_id"),
+    ("move_unit", {"unit_id": f"@{JC}", "new_parent_id": f"@{JC}"}, "conflict", "new_parent_id"),
+    ("move_unit", {"unit_id": f"@{JC}/2栋", "new_parent_id": f"@{UNIT}"}, "conflict", "new_parent_id"),
+    ("move_unit", {"unit_id": f"@{JC}/2栋", "new_parent_id": "unit_nowhere"}, "not_found", "new_parent_id"),
+    ("retire_unit", {"unit_id": f"@{UNIT}"}, "invalid", "reason"),
+    ("set_estate_facts", {"unit_id": f"@{JC}", "has_property_company": "maybe"}, "invalid", "has_property_company"),
+    ("set_estate_facts", {"unit_id": f"@{UNIT}", "has_property_company": True}, "invalid", "unit_id"),
+    ("register_person", {"name": "王五"}, "invalid", "phone"),
+    ("register_person", {"name": "王五", "phone": "1380731"}, "invalid", "phone"),
+    ("register_person", {"name": "王五", "phone": "13807310099", "id_number": "123"}, "invalid", "id_number"),
+    ("register_person", {"name": "王五", "phone": "13807310099", "home_unit_id": "unit_no"}, "not_found", "home_unit_id"),
+    ("apply", {"person_id": "person_no", "unit_id": f"@{UNIT}", "role": "unit_leader"}, "not_found", "person_id"),
+    ("apply", {"person_id": "@康早新", "unit_id": f"@{UNIT}", "role": "mayor"}, "invalid", "role"),
+    ("apply", {"person_id": "@康早新", "unit_id": f"@{JC}", "role": "unit_leader"}, "invalid", "role"),
+    ("apply", {"person_id": "@康早新", "unit_id": "@左家塘街道", "role": "unit_leader"}, "invalid", "unit_id"),
+    ("screen", {"appointment_id": "appt_no", "passed": True}, "not_found", "appointment_id"),
+    ("screen", {"appointment_id": "appt_no", "passed": "yes please"}, "invalid", "passed"),
+    ("appoint", {"appointment_id": "appt_no", "certificate_no": "A", "term_start": "2025-01-01",
+                 "term_end": "2024-01-01"}, "invalid", "term_end"),
+    ("appoint", {"appointment_id": "@appointment", "certificate_no": "A", "term_start": "2025-01-01",
+                 "term_end": "2026-01-01"}, "invalid_transition", "status"),
+    ("end_appointment", {"appointment_id": "@appointment", "reason": "bored"}, "invalid", "reason"),
+    ("responsible_chain", {"unit_id": 7}, "invalid", "unit_id"),
+    ("responsible_chain", {"unit_id": "unit_nowhere"}, "not_found", "unit_id"),
+    ("set_duty", {"community_id": "@嘉园社区", "entries": [{"date": "tomorrow", "person_id": "p"}]},
+     "invalid", "entries.0.date"),
+    ("set_duty", {"community_id": "@嘉园社区", "entries": [{"date": "2026-11-25", "person_id": "p_no"}]},
+     "invalid", "entries.person_id"),
+    ("set_duty", {"community_id": f"@{JC}", "entries": [{"date": "2026-11-25", "person_id": "@康早新"}]},
+     "invalid", "community_id"),
+    ("on_duty", {"community_id": "@嘉园社区", "date": "2026-13-01"}, "invalid", "date"),
+    ("coverage_gaps", {"node_id": f"@{JC}", "role": "astronaut"}, "invalid", "role"),
+    ("search_people", {"limit": 0}, "invalid", "limit"),
+    ("import_roster", {"community_id": "@嘉园社区", "filename": "roster.pdf", "content_base64": "AA=="},
+     "invalid", "filename"),
+    ("import_roster", {"community_id": "@嘉园社区", "filename": "roster.csv", "content_base64": "!!notbase64"},
+     "invalid", "content_base64"),
+    ("import_roster", {"community_id": "@嘉园社区", "filename": "roster.xlsx", "content_base64": "AAAA"},
+     "invalid", "content_base64"),
+    ("import_status", {"job_id": "import_none"}, "not_found", "job_id"),
+]
+
+
+def snapshot(db) -> str:
+    """A digest of every document of every collection."""
+    digest = hashlib.sha256()
+    for name in sorted(db.list_collection_names()):
+        for doc in sorted(db[name].find({}), key=lambda d: str(d["_id"])):
+            digest.update(json.dumps(doc, sort_keys=True, default=str, ensure_ascii=False).encode())
+    return digest.hexdigest()
+
+
+def resolve(value, demo, refs):
+    if isinstance(value, str) and value.startswith("@"):
+        return refs.get(value[1:]) or find_place(demo, value[1:])
+    if isinstance(value, list):
+        return [resolve(v, demo, refs) for v in value]
+    if isinstance(value, dict):
+        return {k: resolve(v, demo, refs) for k, v in value.items()}
+    return value
+
+
+@pytest.fixture
+def refs(rosters, demo):
+    [kang] = rosters.search_people(name="康早新")
+    appointment = rosters.apply(person_id=kang["person_id"], unit_id=find_place(demo, UNIT), role="unit_leader")
+    return {"康早新": kang["person_id"], "appointment": appointment["appointment_id"]}
+
+
+@pytest.mark.parametrize("rpc, arguments, code, field", CASES, ids=[f"{c[0]}-{c[3]}" for c in CASES])
+def test_bad_input_gets_a_structured_error_and_changes_nothing(rosters, demo, refs, rosters_db,
+                                                               rpc, arguments, code, field):
+    before = snapshot(rosters_db)
+
+    with pytest.raises(LinliError) as exc:
+        getattr(rosters, rpc)(**resolve(arguments, demo, refs))
+
+    assert exc.value.code == code, exc.value.to_dict()
+    assert field in [d["field"] for d in exc.value.details], exc.value.to_dict()
+    assert snapshot(rosters_db) == before
