@@ -50,9 +50,10 @@ class MongoStore(DependencyProvider):
     `MONGO_TIMEOUT_MS` (default 5000), `OUTBOX_SWEEP_SECONDS` (default 5).
     """
 
-    def __init__(self, factory: StoreFactory, database_key: str):
+    def __init__(self, factory: StoreFactory, database_key: str, on_start: Callable[[Any], None] | None = None):
         self.factory = factory
         self.database_key = database_key
+        self.on_start = on_start  # e.g. finish work a crashed process left half done
 
     def setup(self) -> None:
         config = self.container.config
@@ -67,6 +68,8 @@ class MongoStore(DependencyProvider):
         self.stopping = False
         if hasattr(self.store, "ensure_indexes"):
             self.store.ensure_indexes()
+        if self.on_start:
+            self.on_start(self.store)
         self.container.spawn_managed_thread(self._sweep_forever, identifier="outbox_sweep")
 
     def stop(self) -> None:

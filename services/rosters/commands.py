@@ -94,6 +94,12 @@ def rebase_descendants(store: RostersStore, unit_id: str) -> dict:
     return store.units.get(unit_id)
 
 
+def finish_interrupted_moves(store: RostersStore) -> None:
+    """Run at start-up: complete moves a crashed process left with descendants not rebased."""
+    for unit in store.units.with_pending_rebase():
+        rebase_descendants(store, unit["_id"])
+
+
 def retire_unit(store: RostersStore, actor: Actor, data: dict) -> dict:
     unit = store.units.get(data["unit_id"])
     actor.require(tree.lineage(unit))

@@ -27,6 +27,12 @@ class Reader:
         self.actor.require(tree.lineage(unit))
         return unit
 
+    def locate(self, path: list[str]) -> dict:
+        """The active unit at a path of names from the root, e.g. [雨花区, …, 金昌花园, 2栋, 1单元]."""
+        unit = self.store.units.at_path(path)
+        self.actor.require(tree.lineage(unit))
+        return unit
+
     def person(self, person: dict) -> dict:
         view = queries.person_view(person, self.unmasked)
         self._audit("person", [view["person_id"]])

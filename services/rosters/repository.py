@@ -79,6 +79,12 @@ class Units(EventSourcedCollection):
     def subtree(self, node_id: str) -> list[dict]:
         return [self.get(node_id), *self.descendants(node_id)]
 
+    def at_path(self, path: list[str]) -> dict:
+        doc = self.coll.find_one({"path": path, "retired": False})
+        if doc is None:
+            raise UnitNotFound(f"no unit at {'/'.join(path)}", [{"field": "path", "reason": "not found"}])
+        return doc
+
     def with_pending_rebase(self) -> list[dict]:
         return list(self.coll.find({"rebase_pending": True}))
 

@@ -43,6 +43,11 @@ class UnitRef(StrictSchema):
     unit_id = Id
 
 
+class Locate(StrictSchema):
+    path = fields.List(fields.String(validate=validate.Length(min=1, max=100)), required=True,
+                       validate=validate.Length(min=1, max=12))
+
+
 class RenameUnit(StrictSchema):
     unit_id = Id
     name = Name

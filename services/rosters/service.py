@@ -22,7 +22,7 @@ APPOINTMENT = schemas.AppointmentOut()
 class RostersService:
     name = "rosters"
 
-    store: RostersStore = MongoStore(RostersStore, "ROSTERS_DB")
+    store: RostersStore = MongoStore(RostersStore, "ROSTERS_DB", on_start=commands.finish_interrupted_moves)
     actor = CurrentActor()
     config = Config()
 
@@ -36,6 +36,10 @@ class RostersService:
     @rpc(expected_exceptions=EXPECTED)
     def get_unit(self, **data) -> dict:
         return UNIT.dump(self._reader().unit(schemas.UnitRef().load_or_raise(data)["unit_id"]))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def locate_unit(self, **data) -> dict:
+        return UNIT.dump(self._reader().locate(schemas.Locate().load_or_raise(data)["path"]))
 
     @rpc(expected_exceptions=EXPECTED)
     def rename_unit(self, **data) -> dict:
