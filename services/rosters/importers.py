@@ -49,6 +49,8 @@ class XlsxImporter:
 def _cell_text(cell: object) -> str:
     if cell is None:
         return ""
+    if isinstance(cell, bool):
+        return "是" if cell else "否"
     if hasattr(cell, "date") and hasattr(cell, "isoformat"):
         return cell.date().isoformat() if hasattr(cell, "hour") else cell.isoformat()
     if isinstance(cell, float) and cell.is_integer():

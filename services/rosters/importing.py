@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable, Mapping
 
 from marshmallow import ValidationError, fields, validate, validates_schema
 
+from services.rosters import appointments as flow
 from services.rosters import commands
 from services.rosters.importers import RosterImporter, Row
 from services.rosters.repository import RostersStore
@@ -113,12 +114,13 @@ def run_import(store: RostersStore, actor: Actor, importer: RosterImporter, requ
 
 def import_rows(store: RostersStore, actor: Actor, community_id: str, rows: Iterable[Row],
                 progress: Callable[[int], None]) -> dict:
-    units = unit_index(store.units.subtree(community_id))
+    community = store.units.get(community_id, "community_id")
+    units = unit_index([community, *store.units.descendants(community_id)])
     report = {"total": 0, "imported": 0, "unchanged": 0, "errors": []}
     for count, (line, raw) in enumerate(rows, start=1):
         report["total"] = count
         try:
-            outcome = _import_one(store, actor, units, raw)
+            outcome = _import_one(store, actor, community, units, raw)
             report[outcome] += 1
         except RowRejected as rejected:
             report["errors"].append({"line": line, **rejected.detail})
@@ -133,7 +135,7 @@ class RowRejected(Exception):
         self.detail = {"field": FIELD_LABELS.get(field, field), "reason": reason}
 
 
-def _import_one(store: RostersStore, actor: Actor, units: dict, raw: Mapping[str, str]) -> str:
+def _import_one(store: RostersStore, actor: Actor, community: dict, units: dict, raw: Mapping[str, str]) -> str:
     try:
         row = ImportRow().load(normalise(raw))
     except ValidationError as exc:
@@ -144,6 +146,10 @@ def _import_one(store: RostersStore, actor: Actor, units: dict, raw: Mapping[str
         where = "/".join(n for n in (row.get(level) for level in LOCATION_LEVELS) if n)
         raise RowRejected("unit", f"no such place in this community: {where}")
     role = ROLE_NAMES[row["role"]]
+    try:
+        flow.check_role(role, unit, community)
+    except LinliError as exc:
+        raise RowRejected("role", exc.details[0]["reason"]) from None
     person_fields = {k: row.get(k) for k in ("name", "phone", "id_number", "party_member", "occupation")}
     person = commands.register_person(store, actor, {**person_fields, "skills": row["skills"],
                                                       "interests": row["interests"], "home_unit_id": None},

@@ -4,6 +4,11 @@ Uses `AMQP_URI`/`MONGO_URI` when set, else starts RabbitMQ and FerretDB here. Pr
 URIs another system needs, then runs until interrupted and stops everything it started.
 """
 
+# ruff: noqa: E402 - eventlet patches the standard library before anything else imports it
+import eventlet
+
+eventlet.monkey_patch()
+
 import contextlib
 import os
 import signal

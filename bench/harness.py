@@ -1,0 +1,56 @@
+"""Benchmark plumbing: a stack, services as `nameko run` processes, timing of RPC calls."""
+
+import contextlib
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from shared.stack import local_stack, stack_from_env
+from shared.stack.resolve import Stack
+
+ROOT = Path(__file__).resolve().parents[1]
+SECRET = "bench-secret"
+
+
+@contextlib.contextmanager
+def bench_stack() -> Iterator[Stack]:
+    found = stack_from_env()
+    if found:
+        yield found
+        return
+    with local_stack() as stack:
+        yield stack
+
+
+@contextlib.contextmanager
+def service_process(module: str, env: dict, config: str | None = None) -> Iterator[subprocess.Popen]:
+    command = [sys.executable, "-m", "nameko", "run", module]
+    if config:
+        command[4:4] = ["--config", config]
+    process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **env}, start_new_session=True)
+    try:
+        yield process
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(20)
+
+
+def measure(call: Callable[[int], object], count: int, warmup: int = 50) -> dict:
+    """Sequential calls: calls/s, p50 and p99 latency in ms."""
+    for i in range(warmup):
+        call(i)
+    latencies = []
+    started = time.perf_counter()
+    for i in range(count):
+        t0 = time.perf_counter()
+        call(i)
+        latencies.append((time.perf_counter() - t0) * 1000)
+    elapsed = time.perf_counter() - started
+    latencies.sort()
+    return {"calls": count, "calls_per_s": count / elapsed, "p50_ms": statistics.median(latencies),
+            "p99_ms": latencies[int(count * 0.99) - 1]}
