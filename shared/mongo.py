@@ -16,7 +16,7 @@ from shared.outbox import Outbox
 
 log = logging.getLogger(__name__)
 
-StoreFactory = Callable[[Database, Outbox], Any]
+StoreFactory = Callable[[Database, Outbox, dict], Any]
 
 
 def mongo_client(uri: str, timeout_ms: int = 5000) -> MongoClient:
@@ -44,7 +44,7 @@ class EventPublisher:
 
 
 class MongoStore(DependencyProvider):
-    """Gives workers `factory(db, outbox)`: the service's repositories, nothing wider.
+    """Gives workers `factory(db, outbox, config)`: the service's repositories, nothing wider.
 
     Config: `MONGO_URI`, the service's database name under `database_key`,
     `MONGO_TIMEOUT_MS` (default 5000), `OUTBOX_SWEEP_SECONDS` (default 5).
@@ -61,7 +61,7 @@ class MongoStore(DependencyProvider):
         db = self.client[config[self.database_key]]
         publish = EventPublisher(config["AMQP_URI"], self.container.service_name, config)
         self.outbox = Outbox(db, publish)
-        self.store = self.factory(db, self.outbox)
+        self.store = self.factory(db, self.outbox, config)
         self.sweep_seconds = float(config.get("OUTBOX_SWEEP_SECONDS", 5))
 
     def start(self) -> None:

@@ -41,7 +41,7 @@ class Reader:
     def responsible_chain(self, unit_id: str) -> list[dict]:
         unit = self.store.units.get(unit_id)
         self.actor.require(tree.lineage(unit))
-        ancestors = self.store.units.get_many(unit["ancestors"])
+        ancestors = self.store.units.ancestors_of(unit)
         chain = queries.responsible_chain(unit, ancestors, self.unmasked)
         self._audit("responsible_chain", [p["person_id"] for level in chain for p in level["leaders"]])
         return chain

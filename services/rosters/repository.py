@@ -17,6 +17,7 @@ from services.rosters.exceptions import AppointmentNotFound, PersonNotFound, Uni
 from shared.clock import utcnow
 from shared.errors import NotFound
 from shared.outbox import Outbox
+from shared.ttlcache import TTLCache
 
 
 class EventSourcedCollection:
@@ -72,6 +73,24 @@ class EventSourcedCollection:
 class Units(EventSourcedCollection):
     missing = UnitNotFound
     label = "unit"
+
+    def __init__(self, collection: Collection, outbox: Outbox, cache_seconds: float = 0):
+        super().__init__(collection, outbox)
+        self.ancestor_cache = TTLCache(cache_seconds)
+
+    def ancestors_of(self, unit: Mapping) -> dict[str, dict]:
+        """A unit's ancestors, served from a short-lived cache: a change made through this
+        process is seen at once, one made through another process within `cache_seconds`."""
+        found = {i: doc for i in unit["ancestors"] if (doc := self.ancestor_cache.get(i)) is not None}
+        missing = [i for i in unit["ancestors"] if i not in found]
+        for doc_id, doc in self.get_many(missing).items():
+            self.ancestor_cache.put(doc_id, doc)
+            found[doc_id] = doc
+        return found
+
+    def update(self, doc_id: str, change: Mapping[str, Any], events: list[dict] = ()) -> None:
+        self.ancestor_cache.forget(doc_id)
+        super().update(doc_id, change, events)
 
     def descendants(self, node_id: str) -> list[dict]:
         return list(self.coll.find({"ancestors": node_id}))
@@ -167,8 +186,8 @@ class PiiReads:
 class RostersStore:
     """Everything the rosters service keeps, one attribute per collection."""
 
-    def __init__(self, db: Database, outbox: Outbox):
-        self.units = Units(db["units"], outbox)
+    def __init__(self, db: Database, outbox: Outbox, config: Mapping | None = None):
+        self.units = Units(db["units"], outbox, float((config or {}).get("CHAIN_CACHE_SECONDS", 2)))
         self.people = People(db["people"], outbox)
         self.appointments = Appointments(db["appointments"], outbox)
         self.duty = Duty(db["duty"])
