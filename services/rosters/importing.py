@@ -106,16 +106,15 @@ def run_import(store: RostersStore, actor: Actor, importer: RosterImporter, requ
         raise field_error("content_base64", f"cannot be read as {request['filename']}: {exc}") from None
     job_id = request.get("job_id") or new_id("import")
     store.imports.start(job_id, community["_id"], request["filename"])
-    report = import_rows(store, actor, community["_id"], rows,
+    report = import_rows(store, actor, community, rows,
                          lambda done: store.imports.progress(job_id, done, len(rows)))
     store.imports.finish(job_id, report)
     return {"job_id": job_id, **report}
 
 
-def import_rows(store: RostersStore, actor: Actor, community_id: str, rows: Iterable[Row],
+def import_rows(store: RostersStore, actor: Actor, community: dict, rows: Iterable[Row],
                 progress: Callable[[int], None]) -> dict:
-    community = store.units.get(community_id, "community_id")
-    units = unit_index([community, *store.units.descendants(community_id)])
+    units = unit_index([community, *store.units.descendants(community["_id"])])
     report = {"total": 0, "imported": 0, "unchanged": 0, "errors": []}
     for count, (line, raw) in enumerate(rows, start=1):
         report["total"] = count
