@@ -78,14 +78,31 @@ def context_for(actor: Actor, secret: str) -> dict[str, str]:
     return {CONTEXT_KEY: issue_token(actor, secret)}
 
 
+class ActorAccess:
+    """A worker's view of its caller: calling it gives the verified actor."""
+
+    def __init__(self, worker_ctx, secret: str):
+        self.worker_ctx = worker_ctx
+        self.secret = secret
+
+    def __call__(self) -> Actor:
+        return read_token(self.worker_ctx.data.get(CONTEXT_KEY), self.secret)
+
+    def become_service(self, service_name: str) -> Actor:
+        """For work nobody called (timers): the service acts as itself, and the RPCs it
+        makes carry that actor."""
+        actor = Actor(service_name, "system")
+        self.worker_ctx.data[CONTEXT_KEY] = issue_token(actor, self.secret)
+        return actor
+
+
 class CurrentActor(DependencyProvider):
-    """Hands each worker a callable returning the verified actor of its call."""
+    """Hands each worker an `ActorAccess` for the verified actor of its call."""
 
     def setup(self) -> None:
         self.secret = str(self.container.config.get("ACTOR_SECRET", ""))
         if not self.secret:
             raise RuntimeError("ACTOR_SECRET is not configured")
 
-    def get_dependency(self, worker_ctx):
-        token = worker_ctx.context_data.get(CONTEXT_KEY)
-        return lambda: read_token(token, self.secret)
+    def get_dependency(self, worker_ctx) -> ActorAccess:
+        return ActorAccess(worker_ctx, self.secret)

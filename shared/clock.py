@@ -1,6 +1,8 @@
 """Time: stored and sent in UTC, shown in Asia/Shanghai."""
 
+from collections.abc import Mapping
 from datetime import UTC, date, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -29,3 +31,14 @@ def shown(moment: datetime) -> str:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
+
+
+def plain(value: Any) -> Any:
+    """A document with every datetime as an ISO 8601 UTC string, ready to travel as JSON."""
+    if isinstance(value, datetime):
+        return to_iso(value)
+    if isinstance(value, Mapping):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
+    return value

@@ -85,6 +85,8 @@ class MongoStore(DependencyProvider):
         while not self.stopping:
             try:
                 self.outbox.sweep()
+                if hasattr(self.store, "sweep"):
+                    self.store.sweep()
             except Exception:  # noqa: BLE001 - keep sweeping; the next round retries
                 log.warning("outbox sweep failed", exc_info=True)
             eventlet.sleep(self.sweep_seconds)

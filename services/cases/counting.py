@@ -1,0 +1,120 @@
+"""Statistics as counters: what each step adds, where it is added, and the rates read back.
+
+Counters are kept per community and per day (and month) the case was *received*, so a
+period's figures describe the cases received in it and what has become of them; every
+node from the community down to the building has its own counts per category.
+"""
+
+from collections.abc import Iterable, Mapping
+from datetime import date
+
+#: Counted once per case, the first time the case reaches them.
+MILESTONES = (
+    "received", "self_resolved", "escalated", "dispatched", "responded", "responded_on_time",
+    "resolved", "resolved_on_time", "evaluated", "reopened", "closed", "overdue",
+)
+#: Counted once per evaluation.
+PER_EVALUATION = ("evaluations", "satisfied")
+METRICS = MILESTONES + PER_EVALUATION
+
+
+def reached(case: Mapping) -> set[str]:
+    """The milestones a case document shows it has reached."""
+    flags = {"received"}
+    checks = {
+        "self_resolved": case.get("self_resolved"), "escalated": case.get("escalated_at"),
+        "dispatched": case.get("dispatched_at"), "responded": case.get("accepted_at"),
+        "responded_on_time": case.get("accepted_at") and case.get("responded_on_time"),
+        "resolved": case.get("resolved_at"),
+        "resolved_on_time": case.get("resolved_at") and (case.get("self_resolved") or case.get("resolved_on_time")),
+        "evaluated": case.get("evaluations"), "reopened": case.get("reopen_count"),
+        "closed": case.get("state") == "closed", "overdue": case.get("overdue"),
+    }
+    flags.update(name for name, value in checks.items() if value)
+    return flags
+
+
+def evaluation_counts(case: Mapping) -> dict[str, int]:
+    evaluations = case.get("evaluations") or []
+    return {"evaluations": len(evaluations), "satisfied": sum(1 for e in evaluations if e["satisfied"])}
+
+
+def deltas(before: Mapping | None, after: Mapping) -> dict[str, dict[str, int]]:
+    """Category → metric → change caused by going from `before` to `after` (a new case when
+    `before` is None). A reclassified case moves its earlier counts to the new category."""
+    counted_before = set((before or {}).get("counted", []))
+    new = reached(after) - counted_before
+    old_evals = evaluation_counts(before or {})
+    new_evals = evaluation_counts(after)
+    out: dict[str, dict[str, int]] = {}
+
+    def add(category: str, metric: str, amount: int) -> None:
+        if amount:
+            bucket = out.setdefault(category, {})
+            bucket[metric] = bucket.get(metric, 0) + amount
+
+    moved = before is not None and before["category"] != after["category"]
+    for metric in counted_before if moved else ():
+        add(before["category"], metric, -1)
+        add(after["category"], metric, 1)
+    for metric in PER_EVALUATION:
+        if moved:
+            add(before["category"], metric, -old_evals[metric])
+            add(after["category"], metric, old_evals[metric])
+        add(after["category"], metric, new_evals[metric] - old_evals[metric])
+    for metric in new:
+        add(after["category"], metric, 1)
+    return out
+
+
+def counted_after(before: Mapping | None, after: Mapping) -> list[str]:
+    return sorted(set((before or {}).get("counted", [])) | reached(after))
+
+
+def bucket_ids(community_id: str, received_day: date) -> tuple[str, str]:
+    """The day and month counter documents of a community."""
+    return f"{community_id}:{received_day.isoformat()}", f"{community_id}:{received_day.isoformat()[:7]}"
+
+
+def increments(scope: Iterable[str], changes: Mapping[str, Mapping[str, int]]) -> dict[str, int]:
+    """`$inc` paths for every node of the case's scope."""
+    return {f"n.{node}.{category}.{metric}": amount
+            for node in scope for category, metrics in changes.items() for metric, amount in metrics.items()}
+
+
+def add_up(node_counts: Iterable[Mapping[str, Mapping[str, int]]]) -> dict[str, dict[str, int]]:
+    """Category → metric totals over several counter documents' parts for one node."""
+    totals: dict[str, dict[str, int]] = {}
+    for part in node_counts:
+        for category, metrics in part.items():
+            bucket = totals.setdefault(category, dict.fromkeys(METRICS, 0))
+            for metric, amount in metrics.items():
+                bucket[metric] = bucket.get(metric, 0) + amount
+    return totals
+
+
+def rates(totals: Mapping[str, int]) -> dict[str, float | None]:
+    """The yardsticks: response, on-time, resolution, satisfaction and reopen rates."""
+
+    def ratio(numerator: str, denominator: str) -> float | None:
+        return round(totals[numerator] / totals[denominator], 4) if totals.get(denominator) else None
+
+    return {
+        "self_resolved_rate": ratio("self_resolved", "received"),
+        "response_rate": ratio("responded_on_time", "dispatched"),
+        "on_time_rate": ratio("resolved_on_time", "resolved"),
+        "resolution_rate": ratio("resolved", "received"),
+        "satisfaction_rate": ratio("satisfied", "evaluations"),
+        "reopen_rate": ratio("reopened", "evaluated"),
+    }
+
+
+def summary(per_category: Mapping[str, Mapping[str, int]]) -> dict:
+    overall = dict.fromkeys(METRICS, 0)
+    for metrics in per_category.values():
+        for metric, amount in metrics.items():
+            overall[metric] = overall.get(metric, 0) + amount
+    return {
+        "totals": overall, "rates": rates(overall),
+        "by_category": {c: {"totals": dict(m), "rates": rates(m)} for c, m in sorted(per_category.items())},
+    }

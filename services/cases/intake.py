@@ -1,0 +1,101 @@
+"""New cases and the records every step leaves: pure functions over plain documents."""
+
+import hashlib
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+
+from services.cases import counting
+from services.cases.lifecycle import ACTIVE, Step
+from shared.clock import local_date, plain
+from shared.events import envelope
+from shared.ids import new_id
+from shared.privacy import mask_phone
+
+
+def case_id_for(data: Mapping) -> str:
+    """A stable id when the report names its origin (a hotline ticket, a client's request
+    id), so the same report twice is one case; otherwise a fresh id."""
+    origin = data.get("external_ref") or data.get("request_id")
+    if origin:
+        digest = hashlib.sha256(f"{data['channel']}:{origin}".encode()).hexdigest()[:22]
+        return f"case_{digest}"
+    return new_id("case")
+
+
+def new_case(case_id: str, data: Mapping, unit: Mapping, scope: list[str], label: str, now: datetime) -> dict:
+    return {
+        "_id": case_id, "version": 1, "state": "reported",
+        "channel": data["channel"], "external_ref": data.get("external_ref"),
+        "reporter": dict(data["reporter"]), "unit_id": unit["unit_id"], "unit_path": list(unit.get("path", [])),
+        "community_id": unit["community_id"], "lineage": [*unit["ancestors"], unit["unit_id"]], "scope": scope,
+        "category": data["category"], "category_label": label, "urgency": data["urgency"],
+        "place": data.get("place", "shared"), "description": data["description"],
+        "photos": list(data.get("photos", [])),
+        "reported_at": now, "received_day": local_date(now).isoformat(), "reported_by": None,
+        "deadlines": {}, "overdue": [], "evaluations": [], "mediations": [], "meetings": [], "counted": [],
+        "updated_at": now,
+    }
+
+
+def entry(version: int, command: str, step_from: str | None, step_to: str, actor: Mapping, now: datetime,
+          detail: Mapping) -> dict:
+    return {"seq": version, "at": now, "actor": dict(actor), "action": command, "from": step_from, "to": step_to,
+            "detail": dict(detail)}
+
+
+def event_payload(case: Mapping, from_state: str | None, detail: Mapping) -> dict:
+    """What every case event says; the reporter's phone is masked."""
+    reporter = case.get("reporter") or {}
+    return {
+        "case_id": case["_id"], "version": case["version"], "state": case["state"], "from_state": from_state,
+        "category": case["category"], "urgency": case["urgency"], "channel": case["channel"],
+        "external_ref": case.get("external_ref"), "unit_id": case["unit_id"], "community_id": case["community_id"],
+        "lineage": list(case["lineage"]),
+        "reporter": {"name": reporter.get("name"), "phone": mask_phone(reporter.get("phone"))},
+        "detail": plain(detail),
+    }
+
+
+def counts(before: Mapping | None, after: Mapping) -> dict[str, list[dict]]:
+    """Counter document id → `{path, by}` increments for the step from `before` to `after`
+    (a list, because a stored key may not contain dots)."""
+    changes = counting.deltas(before, after)
+    if not changes:
+        return {}
+    increments = [{"path": path, "by": amount} for path, amount in counting.increments(after["scope"], changes).items()]
+    day, month = counting.bucket_ids(after["community_id"], datetime.fromisoformat(after["received_day"]).date())
+    return {day: increments, month: increments}
+
+
+def watch_for(before: Mapping | None, after: Mapping, supervise_every: timedelta) -> dict | str | None:
+    """The deadline watch after a step: a document to keep, `"drop"`, or None (no change)."""
+    watched_before = before is not None and before["state"] in ACTIVE and bool(before.get("deadlines"))
+    deadlines = after.get("deadlines") or {}
+    unmet = {k: v for k, v in deadlines.items() if not (k == "response" and after.get("accepted_at"))}
+    if after["state"] not in ACTIVE or not unmet:
+        return "drop" if watched_before else None
+    overdue = [k for k in after.get("overdue", []) if k in unmet]
+    next_check = after["last_supervised_at"] + supervise_every if overdue else min(unmet.values())
+    return {"case_id": after["_id"], "next_check": next_check, "unmet": sorted(unmet),
+            "supervision_level": after.get("supervision_level", 0)}
+
+
+def journal_step(before: Mapping | None, after: dict, step: Step | None, actor: Mapping, now: datetime,
+                 supervise_every: timedelta) -> dict:
+    """The journal record of a step: the write, its timeline entry, events, counts and watch."""
+    command = step.command if step else "report"
+    detail = step.detail if step else {"description": after["description"]}
+    record = entry(after["version"], command, before["state"] if before else None, after["state"], actor, now, detail)
+    event_types = step.events if step else ["case_reported"]
+    payload = event_payload(after, before["state"] if before else None, detail)
+    record_step = {
+        "_id": f"{after['_id']}:{after['version']}", "case_id": after["_id"], "version": after["version"],
+        "entry": record, "events": [envelope(t, payload, dict(actor)) for t in event_types],
+        "counts": counts(before, after), "watch": watch_for(before, after, supervise_every),
+    }
+    if before is None:
+        record_step["create"] = {**after, "timeline": [record]}
+    else:
+        record_step["set"] = {**step.changes, "version": after["version"], "counted": after["counted"],
+                              "updated_at": now}
+    return record_step

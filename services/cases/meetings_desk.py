@@ -1,0 +1,71 @@
+"""Deliberation meetings (议事会): scheduled with agenda items and linked cases, recorded
+with attendance, votes, minutes and a cost split, and payments per household."""
+
+from collections.abc import Mapping
+from datetime import datetime
+
+from services.cases import meetings
+from services.cases.commands import Rules, act
+from services.cases.repository import CasesStore
+from services.cases.roster import Roster
+from shared.actor import Actor
+from shared.errors import InvalidTransition, field_error
+from shared.ids import new_id
+
+
+def schedule(store: CasesStore, roster: Roster, actor: Actor, data: Mapping, rules: Rules, clock) -> dict:
+    node = roster.unit(data["node_id"], "node_id")
+    actor.require([*node["ancestors"], node["unit_id"]])
+    case_ids = [c for item in data["agenda"] for c in item["case_ids"]]
+    for case_id in case_ids:
+        store.cases.get(case_id, "agenda.case_ids")
+    meeting = {"_id": new_id("mtg"), "state": "scheduled", "node_id": node["unit_id"], "node_path": node["path"],
+               "lineage": [*node["ancestors"], node["unit_id"]],
+               "community_id": node["community_id"], "kind": data["kind"], "title": data["title"],
+               "scheduled_at": data["scheduled_at"], "agenda": [dict(i) for i in data["agenda"]],
+               "created_by": actor.as_dict(), "created_at": clock()}
+    store.meetings.insert(meeting)
+    for case_id in dict.fromkeys(case_ids):
+        act(store, actor, case_id, "link_meeting", {"meeting_id": meeting["_id"], "title": data["title"]}, rules, clock)
+    return meeting
+
+
+def record(store: CasesStore, actor: Actor, data: Mapping, now: datetime) -> dict:
+    meeting = store.meetings.get(data["meeting_id"])
+    if meeting["state"] != "scheduled":
+        raise InvalidTransition(f"meeting {meeting['_id']} is {meeting['state']}",
+                                [{"field": "meeting_id", "reason": f"is {meeting['state']}",
+                                  "current_state": meeting["state"]}])
+    actor.require(meeting["lineage"])
+    attending = len(data["attendees"])
+    votes = {v["item"]: v for v in data["votes"]}
+    if any(i >= len(meeting["agenda"]) for i in votes):
+        raise field_error("votes", "names an agenda item that does not exist")
+    items = [meetings.decide_item({**item, "votes_for": votes.get(i, {}).get("votes_for", 0),
+                                   "votes_against": votes.get(i, {}).get("votes_against", 0),
+                                   "abstain": votes.get(i, {}).get("abstain", 0)}, attending, data["eligible"])
+             for i, item in enumerate(meeting["agenda"])]
+    change = {"state": "held", "eligible": data["eligible"], "attendees": [dict(a) for a in data["attendees"]],
+              "quorum": meetings.has_quorum(attending, data["eligible"]), "agenda": items,
+              "minutes": data["minutes"], "decision": data["decision"], "held_at": now, "recorded_by": actor.as_dict()}
+    split = data.get("cost_split")
+    if split:
+        if split["item"] >= len(items):
+            raise field_error("cost_split.item", "names an agenda item that does not exist")
+        if not items[split["item"]]["adopted"]:
+            raise field_error("cost_split.item", "the item was not adopted, so nobody pays")
+        change["cost_split"] = {"item": split["item"], "total_fen": split["total_fen"],
+                                "shares": meetings.split_cost(split["total_fen"], split["households"])}
+    return store.meetings.update(meeting["_id"], change)
+
+
+def record_payment(store: CasesStore, actor: Actor, data: Mapping, now: datetime) -> dict:
+    meeting = store.meetings.get(data["meeting_id"])
+    actor.require(meeting["lineage"])
+    shares = (meeting.get("cost_split") or {}).get("shares") or []
+    index = next((i for i, s in enumerate(shares) if s["household"] == data["household"]), None)
+    if index is None:
+        raise field_error("household", "has no share in this meeting's cost split")
+    prefix = f"cost_split.shares.{index}"
+    return store.meetings.update(meeting["_id"], {f"{prefix}.paid": True, f"{prefix}.paid_at": now,
+                                                  f"{prefix}.keys_handed_over": data["keys_handed_over"]})

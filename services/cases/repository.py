@@ -1,0 +1,120 @@
+"""Cases' storage: one class per collection, every hot read by `_id` (the only filter the
+test database answers without scanning)."""
+
+from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime
+
+import eventlet
+from pymongo import ASCENDING, DESCENDING
+from pymongo.collection import Collection
+from pymongo.database import Database
+
+from services.cases.exceptions import CaseNotFound, MeetingNotFound
+from services.cases.journal import Journal
+from shared.clock import utcnow
+from shared.outbox import Outbox
+
+
+class Cases:
+    def __init__(self, collection: Collection):
+        self.coll = collection
+
+    def get(self, case_id: str, field: str = "case_id") -> dict:
+        doc = self.coll.find_one({"_id": case_id})
+        if doc is None:
+            raise CaseNotFound(f"no case {case_id}", [{"field": field, "reason": "not found"}])
+        return doc
+
+    def find(self, case_id: str) -> dict | None:
+        return self.coll.find_one({"_id": case_id})
+
+    def search(self, query: Mapping, offset: int, limit: int) -> tuple[int, list[dict]]:
+        total = self.coll.count_documents(query)
+        docs = self.coll.find(query).sort([("reported_at", DESCENDING), ("_id", ASCENDING)]).skip(offset).limit(limit)
+        return total, list(docs)
+
+    def ensure_indexes(self) -> None:
+        for key in ("lineage", "state", "category", "received_day", "overdue"):
+            self.coll.create_index([(key, ASCENDING)])
+
+
+class Counters:
+    """Counter documents `<community>:<day|month>` with `n.<node>.<category>.<metric>`."""
+
+    def __init__(self, collection: Collection):
+        self.coll = collection
+
+    def parts(self, counter_ids: Iterable[str], node_id: str) -> list[dict]:
+        """`n.<node_id>` of each counter document that exists, read concurrently."""
+        pool = eventlet.GreenPool(16)
+        docs = pool.imap(lambda i: self.coll.find_one({"_id": i}, {f"n.{node_id}": 1}), list(counter_ids))
+        return [((doc.get("n") or {}).get(node_id) or {}) for doc in docs if doc]
+
+    def scope(self, node_id: str) -> list[str]:
+        """Communities with cases under a node above community level."""
+        doc = self.coll.find_one({"_id": f"scope:{node_id}"})
+        return sorted((doc or {}).get("communities", []))
+
+    def add_to_scope(self, node_id: str, community_id: str) -> None:
+        self.coll.update_one({"_id": f"scope:{node_id}"}, {"$addToSet": {"communities": community_id}}, upsert=True)
+
+
+class Watches:
+    """Open deadlines, one small document per case that has any; the overdue timer reads them all."""
+
+    def __init__(self, collection: Collection):
+        self.coll = collection
+
+    def due(self, now: datetime) -> list[dict]:
+        return [w for w in self.coll.find({}) if w["next_check"] <= now]
+
+
+class Meetings:
+    def __init__(self, collection: Collection):
+        self.coll = collection
+
+    def get(self, meeting_id: str) -> dict:
+        doc = self.coll.find_one({"_id": meeting_id})
+        if doc is None:
+            raise MeetingNotFound(f"no meeting {meeting_id}", [{"field": "meeting_id", "reason": "not found"}])
+        return doc
+
+    def insert(self, doc: dict) -> dict:
+        self.coll.insert_one(doc)
+        return doc
+
+    def update(self, meeting_id: str, change: Mapping) -> dict:
+        self.coll.update_one({"_id": meeting_id}, {"$set": {**change, "updated_at": utcnow()}})
+        return self.get(meeting_id)
+
+
+class PiiReads:
+    """Audit of every read that returned residents' numbers unmasked."""
+
+    def __init__(self, collection: Collection):
+        self.coll = collection
+
+    def record(self, actor: Mapping, rpc: str, case_ids: list[str]) -> None:
+        if case_ids:
+            self.coll.insert_one({"actor": dict(actor), "rpc": rpc, "cases": case_ids, "at": utcnow()})
+
+
+class CasesStore:
+    """Everything the cases service keeps, one attribute per collection, plus the journal
+    through which every change to a case goes."""
+
+    def __init__(self, db: Database, outbox: Outbox, config: Mapping | None = None,
+                 clock: Callable[[], datetime] = utcnow):
+        config = config or {}
+        self.cases = Cases(db["cases"])
+        self.counters = Counters(db["counters"])
+        self.watches = Watches(db["deadline_watches"])
+        self.meetings = Meetings(db["meetings"])
+        self.pii_reads = PiiReads(db["pii_reads"])
+        self.journal = Journal(db, outbox.publish, float(config.get("STEP_TAKEOVER_SECONDS", 30)), clock)
+
+    def ensure_indexes(self) -> None:
+        self.cases.ensure_indexes()
+
+    def sweep(self) -> int:
+        return self.journal.sweep()

@@ -1,0 +1,82 @@
+"""What cases asks rosters over RPC, with timeouts and a short-lived cache of units."""
+
+from collections.abc import Mapping
+from typing import Any
+
+import eventlet
+from nameko.extensions import DependencyProvider
+
+from services.cases.exceptions import RosterUnavailable
+from services.rosters.exceptions import UnitNotFound
+from shared.errors import field_error
+from shared.ttlcache import TTLCache
+
+
+class RosterCache(DependencyProvider):
+    """One cache of rosters' answers per service instance.
+
+    Config: `ROSTER_CACHE_SECONDS` (default 60; a unit renamed or moved in rosters is seen
+    here within that time), `ROSTER_TIMEOUT_SECONDS` (default 10).
+    """
+
+    def setup(self) -> None:
+        config = self.container.config
+        self.units = TTLCache(float(config.get("ROSTER_CACHE_SECONDS", 60)))
+        self.timeout = float(config.get("ROSTER_TIMEOUT_SECONDS", 10))
+
+    def get_dependency(self, worker_ctx) -> "RosterCache":
+        return self
+
+
+class Roster:
+    """Units and responsible chains as the cases service needs them."""
+
+    def __init__(self, proxy: Any, cache: RosterCache):
+        self.proxy = proxy
+        self.cache = cache
+
+    def _call(self, method: str, **kwargs) -> Any:
+        try:
+            with eventlet.Timeout(self.cache.timeout):
+                return getattr(self.proxy, method).call_async(**kwargs).result()
+        except eventlet.Timeout:
+            raise RosterUnavailable(f"rosters did not answer {method} within {self.cache.timeout:g}s",
+                                    [{"field": "unit_id", "reason": "rosters unavailable"}]) from None
+
+    def node(self, unit_id: str, field: str = "unit_id") -> Mapping:
+        """Any node of the tree, or a validation error naming `field` when there is none."""
+        unit = self.cache.units.get(unit_id)
+        if unit is None:
+            try:
+                unit = self._call("get_unit", unit_id=unit_id)
+            except UnitNotFound:
+                raise field_error(field, "no such unit in the roster") from None
+            self.cache.units.put(unit_id, unit)
+        return unit
+
+    def unit(self, unit_id: str, field: str = "unit_id") -> Mapping:
+        """A place for a case: it exists, is active and lies inside a community."""
+        unit = self.node(unit_id, field)
+        if unit.get("retired"):
+            raise field_error(field, "the unit is retired")
+        if not unit.get("community_id"):
+            raise field_error(field, "must be a place inside a community")
+        return unit
+
+    def chain(self, unit_id: str) -> list[dict]:
+        return self._call("responsible_chain", unit_id=unit_id)
+
+
+def scope_of(unit: Mapping) -> list[str]:
+    """The nodes a case at this unit is counted under: its community and every level below
+    it down to the building (units and households are too fine for statistics)."""
+    lineage = [*unit["ancestors"], unit["unit_id"]]
+    below = lineage[lineage.index(unit["community_id"]):]
+    if unit["level"] in ("unit", "household") and len(below) > 1:
+        below = below[:-1]
+    return below
+
+
+def above_community(unit: Mapping) -> list[str]:
+    lineage = unit["ancestors"]
+    return lineage[:lineage.index(unit["community_id"])] if unit["community_id"] in lineage else []

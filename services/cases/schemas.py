@@ -1,0 +1,204 @@
+"""Cases' boundary: every RPC argument set and every result, as marshmallow schemas."""
+
+from marshmallow import ValidationError, fields, validate, validates_schema
+
+from services.cases.routing import PARTY_KINDS
+from services.cases.taxonomy import CHANNELS, URGENCIES
+from shared.schemas import StrictSchema
+
+Id = fields.String(required=True, validate=validate.Length(min=1, max=80))
+Text = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+Note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
+PHONE = validate.Regexp(r"^1\d{10}$|^0\d{2,3}-?\d{7,8}$", error="must be a mobile or landline number")
+Photos = fields.List(fields.String(validate=validate.Length(min=1, max=300)), load_default=list,
+                     validate=validate.Length(max=20))
+CATEGORY_CODE = validate.Regexp(r"^[a-z_]{2,40}$", error="must be a category code")
+
+
+class Reporter(StrictSchema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=50))
+    phone = fields.String(load_default=None, allow_none=True, validate=PHONE)
+    household = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100))
+
+
+class Report(StrictSchema):
+    channel = fields.String(required=True, validate=validate.OneOf(list(CHANNELS)))
+    reporter = fields.Nested(Reporter, required=True)
+    unit_id = Id
+    category = fields.String(required=True, validate=CATEGORY_CODE)
+    urgency = fields.String(load_default="normal", validate=validate.OneOf(list(URGENCIES)))
+    place = fields.String(load_default="shared", validate=validate.OneOf(["home", "shared", "street"]))
+    description = Text
+    photos = Photos
+    external_ref = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=100))
+    request_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=100))
+
+    @validates_schema
+    def hotline_needs_ticket(self, data, **kwargs):
+        if data["channel"] == "hotline" and not data.get("external_ref"):
+            raise ValidationError("a hotline case needs its ticket number", "external_ref")
+
+
+class CaseRef(StrictSchema):
+    case_id = Id
+
+
+class WithNote(CaseRef):
+    note = Note
+
+
+class Result(CaseRef):
+    result = Text
+
+
+class Reason(CaseRef):
+    reason = Text
+
+
+class Triage(CaseRef):
+    category = fields.String(load_default=None, allow_none=True, validate=CATEGORY_CODE)
+    urgency = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(list(URGENCIES)))
+    note = Note
+
+
+class Party(StrictSchema):
+    kind = fields.String(required=True, validate=validate.OneOf(PARTY_KINDS))
+    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    party_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=80))
+
+
+class Dispatch(CaseRef):
+    assignee = fields.Nested(Party, required=True)
+    co_handlers = fields.List(fields.Nested(Party), load_default=list, validate=validate.Length(max=10))
+    note = Note
+
+
+class Progress(CaseRef):
+    note = Text
+    site_visit = fields.Boolean(load_default=False)
+    photos = Photos
+
+
+class MediationParty(StrictSchema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=50))
+    household = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100))
+    side = fields.String(required=True, validate=validate.OneOf(["claimant", "respondent"]))
+
+
+class Mediate(CaseRef):
+    mediator = fields.String(required=True, validate=validate.Length(min=1, max=50))
+    parties = fields.List(fields.Nested(MediationParty), required=True, validate=validate.Length(min=2, max=10))
+    agreement = Text
+    compensation_fen = fields.Integer(load_default=0, strict=True, validate=validate.Range(min=0, max=10**10))
+    agreed = fields.Boolean(load_default=True)
+
+
+class Evaluate(CaseRef):
+    satisfied = fields.Boolean(required=True)
+    reason = Note
+    comment = Note
+
+
+class RequestExtension(CaseRef):
+    working_days = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=30))
+    reason = Text
+
+
+class DecideExtension(CaseRef):
+    granted = fields.Boolean(required=True)
+    note = Note
+
+
+class MarkDuplicate(CaseRef):
+    duplicate_of = Id
+
+
+class Search(StrictSchema):
+    node_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=80))
+    state = fields.List(fields.String(validate=validate.Length(min=1, max=30)), load_default=None, allow_none=True)
+    category = fields.String(load_default=None, allow_none=True, validate=CATEGORY_CODE)
+    overdue = fields.Boolean(load_default=None, allow_none=True)
+    date_from = fields.Date(load_default=None, allow_none=True)
+    date_to = fields.Date(load_default=None, allow_none=True)
+    limit = fields.Integer(load_default=20, strict=True, validate=validate.Range(min=1, max=200))
+    offset = fields.Integer(load_default=0, strict=True, validate=validate.Range(min=0))
+
+
+class Stats(StrictSchema):
+    node_id = Id
+    date_from = fields.Date(required=True)
+    date_to = fields.Date(required=True)
+
+    @validates_schema
+    def period_in_order(self, data, **kwargs):
+        if data["date_to"] < data["date_from"]:
+            raise ValidationError("must not be before date_from", "date_to")
+        if (data["date_to"] - data["date_from"]).days > 3660:
+            raise ValidationError("a period is at most ten years", "date_to")
+
+
+class AgendaItem(StrictSchema):
+    title = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    case_ids = fields.List(fields.String(validate=validate.Length(min=1, max=80)), load_default=list)
+
+
+class ScheduleMeeting(StrictSchema):
+    node_id = Id
+    kind = fields.String(load_default="building", validate=validate.OneOf(["building", "bench", "community"]))
+    title = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    scheduled_at = fields.AwareDateTime(required=True)
+    agenda = fields.List(fields.Nested(AgendaItem), required=True, validate=validate.Length(min=1, max=20))
+
+
+class Attendee(StrictSchema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=50))
+    role = fields.String(required=True, validate=validate.OneOf(
+        ["party_branch", "owners_committee", "property_company", "leader", "resident", "community"]))
+    household = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100))
+
+
+class Vote(StrictSchema):
+    item = fields.Integer(required=True, strict=True, validate=validate.Range(min=0))
+    votes_for = fields.Integer(required=True, strict=True, validate=validate.Range(min=0))
+    votes_against = fields.Integer(load_default=0, strict=True, validate=validate.Range(min=0))
+    abstain = fields.Integer(load_default=0, strict=True, validate=validate.Range(min=0))
+
+
+class CostSplit(StrictSchema):
+    item = fields.Integer(required=True, strict=True, validate=validate.Range(min=0))
+    total_fen = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=10**10))
+    households = fields.List(fields.String(validate=validate.Length(min=1, max=100)), required=True,
+                             validate=validate.Length(min=1, max=2000))
+
+    @validates_schema
+    def households_distinct(self, data, **kwargs):
+        if len(set(data["households"])) != len(data["households"]):
+            raise ValidationError("each household once", "households")
+
+
+class RecordMeeting(StrictSchema):
+    meeting_id = Id
+    eligible = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=100000))
+    attendees = fields.List(fields.Nested(Attendee), required=True, validate=validate.Length(min=1, max=2000))
+    votes = fields.List(fields.Nested(Vote), required=True)
+    minutes = Text
+    decision = Text
+    cost_split = fields.Nested(CostSplit, load_default=None, allow_none=True)
+
+    @validates_schema
+    def votes_fit_attendance(self, data, **kwargs):
+        for vote in data["votes"]:
+            if vote["votes_for"] + vote["votes_against"] + vote["abstain"] > len(data["attendees"]):
+                raise ValidationError("more votes than attendees", "votes")
+        if len(data["attendees"]) > data["eligible"]:
+            raise ValidationError("more attendees than eligible members", "attendees")
+
+
+class RecordPayment(StrictSchema):
+    meeting_id = Id
+    household = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    keys_handed_over = fields.Boolean(load_default=True)
+
+
+class MeetingRef(StrictSchema):
+    meeting_id = Id
