@@ -20,7 +20,7 @@ def cases_config(stack, cases_db):
 
 
 @pytest.fixture
-def cases_service(container_factory, cases_config, rosters_service):
+def cases_service(container_factory, cases_config, rosters_service):  # noqa: F811
     container = container_factory(CasesService, cases_config)
     container.start()
     return container
@@ -32,7 +32,7 @@ def cases(cases_service, rpc_as):
 
 
 @pytest.fixture
-def place(demo):
+def place(demo):  # noqa: F811
     """`place("金昌花园/2栋/1单元")` → the unit id in the demo street."""
     return lambda path: find_place(demo, path)
 

@@ -1,0 +1,50 @@
+"""A writer killed part way through a step: the running service's sweep finishes it, and
+every event and count takes effect exactly once."""
+
+import subprocess
+import sys
+import time
+
+import pytest
+
+from tests.events import EventTap
+from tests.integration.cases.conftest import drain_report
+
+
+def dispatched_case(cases, place) -> str:
+    case = cases.report(**drain_report(place("金昌花园/2栋/1单元")))
+    cases.escalate(case_id=case["case_id"])
+    cases.triage(case_id=case["case_id"])
+    cases.dispatch(case_id=case["case_id"], assignee={"kind": "community", "name": "嘉园社区"})
+    return case["case_id"]
+
+
+@pytest.mark.parametrize("stage", ["publish", "count", "delete"])
+def test_a_writer_killed_mid_step_loses_and_duplicates_nothing(stage, stack, cases, cases_db, place):
+    case_id = dispatched_case(cases, place)
+    tap = EventTap(stack.amqp_uri, "cases", ["case_accepted"])
+
+    writer = subprocess.run([sys.executable, "-m", "tests.integration.cases.crashing_writer", stack.amqp_uri,
+                             stack.mongo_uri, cases_db.name, case_id, stage], capture_output=True, timeout=60)
+
+    assert writer.returncode == -9, writer.stderr.decode()[-2000:]
+    assert cases_db["case_steps"].find_one({"_id": f"{case_id}:5"}) is not None
+    assert _eventually(lambda: cases_db["case_steps"].find_one({"_id": f"{case_id}:5"}) is None)
+    events = tap.wait_for(2, timeout=3)
+    assert len({e["event_id"] for e in events}) == 1
+    assert len(events) == (1 if stage == "publish" else 2)
+    case = cases.get_case(case_id=case_id)
+    assert case["state"] == "accepted" and case["version"] == 5
+    assert [e["action"] for e in case["timeline"]].count("accept") == 1
+    day = case["received_day"]
+    stats = cases.stats(node_id=place("金昌花园"), date_from=day, date_to=day)
+    assert (stats["totals"]["received"], stats["totals"]["responded"]) == (1, 1)
+
+
+def _eventually(check, timeout: float = 15) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        time.sleep(0.2)
+    return False
