@@ -92,13 +92,13 @@ def supervise_overdue(store: CasesStore, roster: Roster, system: Actor, rules: R
         case = store.cases.find(watch["case_id"])
         if case is None or case["state"] not in lifecycle.ACTIVE:
             continue
-        passed = sorted(k for k in watch["unmet"] if case["deadlines"][k] <= clock())
+        passed = sorted((k for k in watch["unmet"] if case["deadlines"][k] <= clock()), key=case["deadlines"].get)
         if not passed:
             continue
         level = case.get("supervision_level", 0) + 1
         supervisors = supervisors_at(roster.chain(case["unit_id"]), level)
         act(store, system, case["_id"], "flag_overdue",
-            {"kind": passed[0], "supervision_level": level, "supervisors": supervisors}, rules, clock)
+            {"kinds": passed, "supervision_level": level, "supervisors": supervisors}, rules, clock)
         flagged += 1
     return flagged
 

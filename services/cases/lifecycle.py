@@ -225,7 +225,7 @@ def _mark_duplicate(case, data, now, policy, step: Step) -> None:
 
 
 def _flag_overdue(case, data, now, policy, step: Step) -> None:
-    step.changes.update({"overdue": sorted({*case.get("overdue", []), data["kind"]}),
+    step.changes.update({"overdue": sorted({*case.get("overdue", []), *data["kinds"]}),
                          "supervision_level": data["supervision_level"], "last_supervised_at": now})
     step.detail.update({k: v for k, v in data.items()})
 
