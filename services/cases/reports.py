@@ -86,6 +86,10 @@ class Reader:
             self.store.pii_reads.record(self.actor.as_dict(), rpc, case_ids)
 
 
+def meeting_view(meeting: Mapping) -> dict:
+    return plain({"meeting_id": meeting["_id"], **{k: v for k, v in meeting.items() if k != "_id"}})
+
+
 def period_buckets(first: date, last: date) -> list[str]:
     """Counter suffixes covering the days from `first` to `last`: whole months as `YYYY-MM`,
     the days of partial months as `YYYY-MM-DD`."""

@@ -5,11 +5,11 @@ from nameko.rpc import RpcProxy, rpc
 
 from services.cases import commands, meetings_desk, schemas
 from services.cases.dependencies import CaseRules
-from services.cases.reports import Reader
+from services.cases.reports import Reader, meeting_view
 from services.cases.repository import CasesStore
 from services.cases.roster import Roster, RosterCache
 from shared.actor import CurrentActor
-from shared.clock import plain, utcnow
+from shared.clock import utcnow
 from shared.errors import EXPECTED
 from shared.mongo import MongoStore
 from shared.timers import configured_timer
@@ -135,24 +135,24 @@ class CasesService:
     @rpc(expected_exceptions=EXPECTED)
     def schedule_meeting(self, **data) -> dict:
         request = schemas.ScheduleMeeting().load_or_raise(data)
-        return plain(meetings_desk.schedule(self.store, self._roster(), self.actor(), request, self.rules.rules,
+        return meeting_view(meetings_desk.schedule(self.store, self._roster(), self.actor(), request, self.rules.rules,
                                             utcnow))
 
     @rpc(expected_exceptions=EXPECTED)
     def record_meeting(self, **data) -> dict:
         request = schemas.RecordMeeting().load_or_raise(data)
-        return plain(meetings_desk.record(self.store, self.actor(), request, utcnow()))
+        return meeting_view(meetings_desk.record(self.store, self.actor(), request, utcnow()))
 
     @rpc(expected_exceptions=EXPECTED)
     def record_payment(self, **data) -> dict:
         request = schemas.RecordPayment().load_or_raise(data)
-        return plain(meetings_desk.record_payment(self.store, self.actor(), request, utcnow()))
+        return meeting_view(meetings_desk.record_payment(self.store, self.actor(), request, utcnow()))
 
     @rpc(expected_exceptions=EXPECTED)
     def get_meeting(self, **data) -> dict:
         meeting = self.store.meetings.get(schemas.MeetingRef().load_or_raise(data)["meeting_id"])
         self.actor().require(meeting["lineage"])
-        return plain(meeting)
+        return meeting_view(meeting)
 
     @configured_timer("OVERDUE_SCAN_SECONDS", default=60)
     def supervise_overdue(self) -> None:

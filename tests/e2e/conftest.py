@@ -20,20 +20,39 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.fixture
 def cluster_env(stack, database_name):
     env = {**os.environ, "AMQP_URI": stack.amqp_uri, "MONGO_URI": stack.mongo_uri,
-           "ROSTERS_DB": f"{database_name}r", "ACTOR_SECRET": SECRET, "OUTBOX_SWEEP_SECONDS": "0.5"}
+           "ROSTERS_DB": f"{database_name}r", "CASES_DB": f"{database_name}c", "ACTOR_SECRET": SECRET,
+           "OUTBOX_SWEEP_SECONDS": "0.5"}
     yield env
     client = mongo_client(stack.mongo_uri)
     client.drop_database(env["ROSTERS_DB"])
+    client.drop_database(env["CASES_DB"])
     client.close()
+
+
+def run_service(name: str, env: dict, ready) -> subprocess.Popen:
+    """`nameko run --config services/<name>/config.yml services.<name>.service`, waited for."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "nameko", "run", "--config", f"services/{name}/config.yml",
+         f"services.{name}.service"], cwd=ROOT, env=env, start_new_session=True)
+    with ClusterRpcProxy({"AMQP_URI": env["AMQP_URI"]}, context_data=actor_context(), timeout=5) as rpc:
+        wait_until(lambda: ready(rpc), 60, f"{name} process")
+    return process
+
+
+def stop(process: subprocess.Popen) -> None:
+    os.killpg(process.pid, signal.SIGTERM)
+    process.wait(20)
 
 
 @pytest.fixture
 def rosters_process(cluster_env):
-    process = subprocess.Popen(
-        [sys.executable, "-m", "nameko", "run", "--config", "services/rosters/config.yml",
-         "services.rosters.service"], cwd=ROOT, env=cluster_env, start_new_session=True)
-    with ClusterRpcProxy({"AMQP_URI": cluster_env["AMQP_URI"]}, context_data=actor_context(), timeout=5) as rpc:
-        wait_until(lambda: rpc.rosters.search_people(limit=1) == [], 60, "rosters process")
+    process = run_service("rosters", cluster_env, lambda rpc: rpc.rosters.search_people(limit=1) == [])
     yield process
-    os.killpg(process.pid, signal.SIGTERM)
-    process.wait(20)
+    stop(process)
+
+
+@pytest.fixture
+def cases_process(cluster_env, rosters_process):
+    process = run_service("cases", cluster_env, lambda rpc: rpc.cases.search(limit=1)["total"] == 0)
+    yield process
+    stop(process)
