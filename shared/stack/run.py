@@ -24,7 +24,7 @@ from shared.stack import local_stack, stack_from_env
 from shared.stack.ports import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
-SERVICES = {"rosters": "services.rosters.service"}
+SERVICES = {"rosters": "services.rosters.service", "cases": "services.cases.service"}
 
 
 def start_service(name: str, env: dict) -> subprocess.Popen:

@@ -1,4 +1,5 @@
-"""An outside system loads the demo street and asks who is responsible, through `nameko run` processes."""
+"""An outside system loads the demo street, asks who is responsible and reports a case, through `nameko run`
+processes."""
 
 import re
 import subprocess
@@ -18,7 +19,7 @@ def readme_snippet() -> str:
     return re.search(r"```python\n(.*?)```", section, re.S).group(1)
 
 
-def test_the_readme_snippet_returns_the_chain_of_a_jinchang_unit(cluster_env, rosters_process):
+def test_the_readme_snippet_returns_the_chain_of_a_jinchang_unit_and_reports_a_case(cluster_env, cases_process):
     with ClusterRpcProxy({"AMQP_URI": cluster_env["AMQP_URI"]}, context_data=actor_context(), timeout=30) as rpc:
         load_demo(rpc.rosters)
 
@@ -29,4 +30,5 @@ def test_the_readme_snippet_returns_the_chain_of_a_jinchang_unit(cluster_env, ro
     lines = result.stdout.splitlines()
     assert lines[0].startswith("unit 1单元") and "康早新 (unit_leader, 138****0004)" in lines[0]
     assert lines[2].startswith("estate 金昌花园") and "'has_property_company': False" in lines[2]
-    assert lines[-1].startswith("community 嘉园社区") and "曾玉琴 (secretary" in lines[-1]
+    assert lines[-2].startswith("community 嘉园社区") and "曾玉琴 (secretary" in lines[-2]
+    assert lines[-1] == "reported 下水道堵塞 139****1111"
