@@ -25,6 +25,8 @@ e2e: install
 
 bench: install
 	$(PYTHON) -m bench.rosters_chain
+	$(PYTHON) -m bench.cases_intake
+	$(PYTHON) -m bench.cases_stats
 
 lint:
 	$(PYTHON) -m ruff check .

@@ -54,3 +54,27 @@ def measure(call: Callable[[int], object], count: int, warmup: int = 50) -> dict
     latencies.sort()
     return {"calls": count, "calls_per_s": count / elapsed, "p50_ms": statistics.median(latencies),
             "p99_ms": latencies[int(count * 0.99) - 1]}
+
+
+def measure_concurrent(calls: list[Callable[[int], object]], per_client: int, warmup: int = 20) -> dict:
+    """One green thread per client callable, each making `per_client` calls: total calls/s,
+    p50 and p99 latency in ms."""
+    import eventlet
+
+    def run(call: Callable[[int], object], count: int, offset: int) -> list[float]:
+        latencies = []
+        for i in range(count):
+            t0 = time.perf_counter()
+            call(offset + i)
+            latencies.append((time.perf_counter() - t0) * 1000)
+        return latencies
+
+    pool = eventlet.GreenPool(len(calls))
+    list(pool.starmap(run, [(call, warmup, 10**6 * (n + 1)) for n, call in enumerate(calls)]))
+    started = time.perf_counter()
+    results = list(pool.starmap(run, [(call, per_client, n * per_client) for n, call in enumerate(calls)]))
+    elapsed = time.perf_counter() - started
+    latencies = sorted(x for r in results for x in r)
+    count = len(latencies)
+    return {"calls": count, "calls_per_s": count / elapsed, "p50_ms": statistics.median(latencies),
+            "p99_ms": latencies[int(count * 0.99) - 1]}

@@ -95,7 +95,7 @@ class Journal:
         finished = self.unmark.pop(counter_id, set()) - {key}
         if finished:
             update["$unset"] = {f"marks.{k}": "" for k in finished}
-        self.counters.update_one({"_id": counter_id}, update, upsert=True)
+        upsert_retrying(self.counters, counter_id, update)
 
     def _marked(self, counter_id: str, key: str) -> bool:
         doc = self.counters.find_one({"_id": counter_id}, {f"marks.{key}": 1})
@@ -121,3 +121,12 @@ class Journal:
                 continue
             return True
         return False
+
+
+def upsert_retrying(collection, doc_id: str, update: Mapping) -> None:
+    """An upsert that survives the race of two writers creating the same document at once
+    (one of them gets a duplicate key error; the retry updates the document the other made)."""
+    try:
+        collection.update_one({"_id": doc_id}, update, upsert=True)
+    except DuplicateKeyError:
+        collection.update_one({"_id": doc_id}, update, upsert=True)

@@ -10,7 +10,7 @@ from pymongo.collection import Collection
 from pymongo.database import Database
 
 from services.cases.exceptions import CaseNotFound, MeetingNotFound
-from services.cases.journal import Journal
+from services.cases.journal import Journal, upsert_retrying
 from shared.clock import utcnow
 from shared.outbox import Outbox
 
@@ -56,7 +56,7 @@ class Counters:
         return sorted((doc or {}).get("communities", []))
 
     def add_to_scope(self, node_id: str, community_id: str) -> None:
-        self.coll.update_one({"_id": f"scope:{node_id}"}, {"$addToSet": {"communities": community_id}}, upsert=True)
+        upsert_retrying(self.coll, f"scope:{node_id}", {"$addToSet": {"communities": community_id}})
 
 
 class Watches:

@@ -1,0 +1,62 @@
+"""Case intake with 4 concurrent clients: the `report` RPC (validation, unit check, write,
+event with publisher confirms, counters) beside a bare nameko echo in the same run."""
+
+import contextlib
+import random
+import time
+
+from nameko.standalone.rpc import ClusterRpcProxy
+
+from bench.harness import SECRET, bench_stack, measure_concurrent, service_process
+from services.rosters.demo import load_demo
+from shared.actor import Actor, context_for
+from shared.mongo import mongo_client
+from shared.stack.ports import wait_until
+
+CLIENTS = 4
+PER_CLIENT = 500
+CATEGORIES = ["drains", "street_lights", "sanitation", "parking", "noise", "leaks", "facilities"]
+
+
+def main() -> None:
+    with bench_stack() as stack:
+        versions = stack.versions()
+        print(f"stack: {stack.source}: RabbitMQ {versions['rabbitmq']}, {versions['mongodb']}")
+        suffix = int(time.time())
+        env = {"AMQP_URI": stack.amqp_uri, "MONGO_URI": stack.mongo_uri, "ROSTERS_DB": f"bench_rosters_{suffix}",
+               "CASES_DB": f"bench_cases_{suffix}", "ACTOR_SECRET": SECRET}
+        context = context_for(Actor("bench", "system"), SECRET)
+        config = {"AMQP_URI": stack.amqp_uri}
+        with service_process("bench.echo_service", env, "bench/echo.yml"), \
+                service_process("services.rosters.service", env, "services/rosters/config.yml"), \
+                service_process("services.cases.service", env, "services/cases/config.yml"), \
+                contextlib.ExitStack() as proxies:
+            clients = [proxies.enter_context(ClusterRpcProxy(config, context_data=context, timeout=30))
+                       for _ in range(CLIENTS)]
+            wait_until(lambda: clients[0].echo.echo(x=1) == {"x": 1}, 60, "echo service")
+            wait_until(lambda: clients[0].rosters.search_people(limit=1) is not None, 60, "rosters service")
+            wait_until(lambda: clients[0].cases.search(limit=1) is not None, 60, "cases service")
+            units = [u for path, u in load_demo(clients[0].rosters).items() if path.endswith("单元")]
+            rng = random.Random(7)
+
+            def report(rpc):
+                return lambda i: rpc.cases.report(
+                    channel="visit", unit_id=rng.choice(units), category=rng.choice(CATEGORIES),
+                    reporter={"name": "居民", "phone": "13900001111"}, description=f"bench case {i}")
+
+            echo = measure_concurrent([lambda i, rpc=rpc: rpc.echo.echo(unit_id=units[0], n=i) for rpc in clients],
+                                      PER_CLIENT)
+            intake = measure_concurrent([report(rpc) for rpc in clients], PER_CLIENT)
+            stored = clients[0].cases.search(limit=1)["total"]
+        client = mongo_client(stack.mongo_uri)
+        client.drop_database(env["ROSTERS_DB"])
+        client.drop_database(env["CASES_DB"])
+    print(f"{CLIENTS} clients x {PER_CLIENT} calls on {len(units)} demo units; cases stored: {stored}")
+    print(f"{'':22}{'calls/s':>10}{'p50 ms':>10}{'p99 ms':>10}")
+    for label, row in (("bare nameko echo", echo), ("cases.report", intake)):
+        print(f"{label:22}{row['calls_per_s']:>10.0f}{row['p50_ms']:>10.2f}{row['p99_ms']:>10.2f}")
+    print(f"intake throughput / echo throughput = {intake['calls_per_s'] / echo['calls_per_s']:.2f} (goal >= 0.5)")
+
+
+if __name__ == "__main__":
+    main()

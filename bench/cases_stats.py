@@ -1,0 +1,129 @@
+"""Statistics for one community over 1,000,000 stored cases: the `stats` RPC beside a bare
+nameko echo in the same run. Cases and their counters are written straight into the
+database (counters computed with the service's own counting rules), the tree through rosters."""
+
+import random
+import time
+from collections import defaultdict
+from datetime import UTC, date, datetime, timedelta
+
+from nameko.standalone.rpc import ClusterRpcProxy
+
+from bench.harness import SECRET, bench_stack, measure, service_process
+from services.cases import counting
+from shared.actor import Actor, context_for
+from shared.mongo import mongo_client
+from shared.stack.ports import wait_until
+
+CASES = 1_000_000
+YEAR = 2026
+CATEGORIES = ["drains", "street_lights", "water_pipes", "sanitation", "neighbour_dispute", "parking", "noise",
+              "leaks", "facilities", "property_services", "safety_hazard", "other"]
+OUTCOMES = [  # share, fields of the case at the end
+    (35, {"state": "closed", "self_resolved": True, "resolved_at": 1, "evaluations": [{"satisfied": True}]}),
+    (40, {"state": "closed", "escalated_at": 1, "dispatched_at": 1, "accepted_at": 1, "responded_on_time": True,
+          "resolved_at": 1, "resolved_on_time": True, "evaluations": [{"satisfied": True}]}),
+    (10, {"state": "in_progress", "escalated_at": 1, "dispatched_at": 1, "accepted_at": 1, "overdue": ["resolution"]}),
+    (5, {"state": "reopened", "escalated_at": 1, "dispatched_at": 1, "accepted_at": 1, "resolved_at": 1,
+         "reopen_count": 1, "evaluations": [{"satisfied": False}]}),
+    (10, {"state": "reported"}),
+]
+
+
+def build_tree(rosters) -> tuple[dict, list[list[str]]]:
+    """A community with 4 grids, 20 estates and 200 buildings; returns it and each building's scope."""
+    district = rosters.create_unit(name="基准区", level="district")
+    street = rosters.create_unit(parent_id=district["unit_id"], name="基准街道", level="street")
+    community = rosters.create_unit(parent_id=street["unit_id"], name="基准社区", level="community")
+    scopes = []
+    for g in range(4):
+        grid = rosters.create_unit(parent_id=community["unit_id"], name=f"第{g + 1}网格", level="grid")
+        for e in range(5):
+            estate = rosters.create_unit(parent_id=grid["unit_id"], name=f"小区{g}{e}", level="estate",
+                                         facts={"has_property_company": e % 2 == 0})
+            for b in range(10):
+                building = rosters.create_unit(parent_id=estate["unit_id"], name=f"{b + 1}栋", level="building")
+                scopes.append([community["unit_id"], grid["unit_id"], estate["unit_id"], building["unit_id"]])
+    return community, scopes
+
+
+def generate(community: dict, scopes: list[list[str]], db) -> int:
+    """Insert the cases and their counter documents; returns how many cases were received."""
+    rng = random.Random(11)
+    weights = [w for w, _ in OUTCOMES]
+    per_building: dict[tuple, int] = defaultdict(int)  # (day, building index, category, metric) → count
+    batch, start = [], date(YEAR, 1, 1)
+    for n in range(CASES):
+        day = start + timedelta(days=n * 365 // CASES)
+        b = rng.randrange(len(scopes))
+        category = rng.choice(CATEGORIES)
+        outcome = rng.choices(OUTCOMES, weights)[0][1]
+        case = {"_id": f"case_bench{n:07d}", "version": 1, "category": category, "urgency": "normal",
+                "channel": "visit", "community_id": community["unit_id"], "unit_id": f"{scopes[b][-1]}_u",
+                "lineage": [*community["ancestors"], *scopes[b]], "scope": scopes[b], "received_day": day.isoformat(),
+                "reported_at": datetime(day.year, day.month, day.day, 2, tzinfo=UTC), **outcome}
+        for cat, metrics in counting.deltas(None, case).items():
+            for metric, amount in metrics.items():
+                per_building[(day, b, cat, metric)] += amount
+        batch.append(case)
+        if len(batch) == 10_000:
+            db["cases"].insert_many(batch, ordered=False)
+            batch = []
+    if batch:
+        db["cases"].insert_many(batch, ordered=False)
+    counters: dict[str, dict] = defaultdict(dict)
+    for (day, b, cat, metric), amount in per_building.items():
+        for counter_id in counting.bucket_ids(community["unit_id"], day):
+            for node in scopes[b]:
+                node_counts = counters[counter_id].setdefault(node, {}).setdefault(cat, {})
+                node_counts[metric] = node_counts.get(metric, 0) + amount
+    db["counters"].insert_many([{"_id": cid, "n": nodes, "marks": {}} for cid, nodes in counters.items()])
+    return sum(v for k, v in per_building.items() if k[3] == "received")
+
+
+def main() -> None:
+    with bench_stack() as stack:
+        versions = stack.versions()
+        print(f"stack: {stack.source}: RabbitMQ {versions['rabbitmq']}, {versions['mongodb']}")
+        suffix = int(time.time())
+        env = {"AMQP_URI": stack.amqp_uri, "MONGO_URI": stack.mongo_uri, "ROSTERS_DB": f"bench_rosters_{suffix}",
+               "CASES_DB": f"bench_cases_{suffix}", "ACTOR_SECRET": SECRET}
+        context = context_for(Actor("bench", "system"), SECRET)
+        db = mongo_client(stack.mongo_uri)[env["CASES_DB"]]
+        with service_process("bench.echo_service", env, "bench/echo.yml"), \
+                service_process("services.rosters.service", env, "services/rosters/config.yml"), \
+                service_process("services.cases.service", env, "services/cases/config.yml"), \
+                ClusterRpcProxy({"AMQP_URI": stack.amqp_uri}, context_data=context, timeout=60) as rpc:
+            wait_until(lambda: rpc.echo.echo(x=1) == {"x": 1}, 60, "echo service")
+            wait_until(lambda: rpc.cases.search(limit=1) is not None, 60, "cases service")
+            community, scopes = build_tree(rpc.rosters)
+            started = time.perf_counter()
+            received = generate(community, scopes, db)
+            print(f"stored {db['cases'].estimated_document_count()} cases, {received} received in {YEAR}, "
+                  f"{db['counters'].estimated_document_count()} counter documents "
+                  f"in {time.perf_counter() - started:.0f}s")
+            year = {"date_from": f"{YEAR}-01-01", "date_to": f"{YEAR}-12-31"}
+            ragged = {"date_from": f"{YEAR}-01-15", "date_to": f"{YEAR}-12-20"}
+            whole = rpc.cases.stats(node_id=community["unit_id"], **year)
+            assert whole["totals"]["received"] == received == CASES, whole["totals"]
+            echo = measure(lambda i: rpc.echo.echo(node_id=community["unit_id"], **year), 200, warmup=10)
+            rows = {
+                "stats, community, whole year": measure(
+                    lambda i: rpc.cases.stats(node_id=community["unit_id"], **year), 20, warmup=2),
+                "stats, community, Jan 15-Dec 20": measure(
+                    lambda i: rpc.cases.stats(node_id=community["unit_id"], **ragged), 20, warmup=2),
+                "stats, one grid, Jan 15-Dec 20": measure(
+                    lambda i: rpc.cases.stats(node_id=scopes[0][1], **ragged), 20, warmup=2),
+            }
+        mongo_client(stack.mongo_uri).drop_database(env["CASES_DB"])
+        mongo_client(stack.mongo_uri).drop_database(env["ROSTERS_DB"])
+    print(f"totals {whole['totals']}")
+    print(f"rates {whole['rates']}")
+    print(f"{'':34}{'calls/s':>10}{'p50 ms':>10}{'p99 ms':>10}")
+    for label, row in (("bare nameko echo", echo), *rows.items()):
+        print(f"{label:34}{row['calls_per_s']:>10.1f}{row['p50_ms']:>10.2f}{row['p99_ms']:>10.2f}")
+    print("goal: statistics for one community over 1,000,000 cases under 1 s")
+
+
+if __name__ == "__main__":
+    main()
