@@ -48,14 +48,23 @@ def create_unit(store: RostersStore, actor: Actor, data: dict) -> dict:
     return store.units.insert(unit, [event])
 
 
+def unit_changed(unit: dict, change: str, actor: dict, subtree: bool = False) -> dict:
+    """The event that makes every rosters instance forget its cached copy of the unit
+    (with `subtree`, of the units below it too); written with the change's last write."""
+    payload = {"unit_id": unit["_id"], "community_id": unit.get("community_id"), "change": change,
+               "subtree": subtree}
+    return envelope("unit_changed", payload, actor)
+
+
 def rename_unit(store: RostersStore, actor: Actor, data: dict) -> dict:
     unit = store.units.get(data["unit_id"])
     actor.require(tree.lineage(unit))
-    path = [*unit["path"][:-1], data["name"]]
-    store.units.update(unit["_id"], {"$set": {"name": data["name"], "path": path}})
+    depth = len(unit["ancestors"])
     for child in store.units.descendants(unit["_id"]):
-        depth = len(unit["ancestors"])
         store.units.update(child["_id"], {"$set": {f"path.{depth}": data["name"]}})
+    path = [*unit["path"][:-1], data["name"]]
+    store.units.update(unit["_id"], {"$set": {"name": data["name"], "path": path}},
+                       [unit_changed(unit, "renamed", actor.as_dict(), subtree=True)])
     return store.units.get(unit["_id"])
 
 
@@ -75,12 +84,12 @@ def move_unit(store: RostersStore, actor: Actor, data: dict) -> dict:
         "community_id": unit["_id"] if unit["level"] == "community" else new_parent.get("community_id"),
         "rebase_pending": True,
     }})
-    return rebase_descendants(store, unit["_id"])
+    return rebase_descendants(store, unit["_id"], actor.as_dict())
 
 
-def rebase_descendants(store: RostersStore, unit_id: str) -> dict:
-    """Bring every descendant's ancestors, path and community in line with a moved unit.
-    Idempotent, so an interrupted move is finished by running it again."""
+def rebase_descendants(store: RostersStore, unit_id: str, actor: dict) -> dict:
+    """Bring every descendant's ancestors, path and community in line with a moved unit, then
+    announce the move. Idempotent, so an interrupted move is finished by running it again."""
     unit = store.units.get(unit_id)
     moved_lineage = tree.lineage(unit)
     for child in store.units.descendants(unit_id):
@@ -90,20 +99,22 @@ def rebase_descendants(store: RostersStore, unit_id: str) -> dict:
         if child.get("community_id") != unit.get("community_id") and child["level"] != "community":
             change["community_id"] = unit.get("community_id")
         store.units.update(child["_id"], {"$set": change})
-    store.units.update(unit_id, {"$unset": {"rebase_pending": ""}})
+    store.units.update(unit_id, {"$unset": {"rebase_pending": ""}},
+                       [unit_changed(unit, "moved", actor, subtree=True)])
     return store.units.get(unit_id)
 
 
 def finish_interrupted_moves(store: RostersStore) -> None:
     """Run at start-up: complete moves a crashed process left with descendants not rebased."""
     for unit in store.units.with_pending_rebase():
-        rebase_descendants(store, unit["_id"])
+        rebase_descendants(store, unit["_id"], Actor("rosters", "system").as_dict())
 
 
 def retire_unit(store: RostersStore, actor: Actor, data: dict) -> dict:
     unit = store.units.get(data["unit_id"])
     actor.require(tree.lineage(unit))
-    store.units.update(unit["_id"], {"$set": {"retired": True, "retired_reason": data["reason"]}})
+    store.units.update(unit["_id"], {"$set": {"retired": True, "retired_reason": data["reason"]}},
+                       [unit_changed(unit, "retired", actor.as_dict())])
     return store.units.get(unit["_id"])
 
 
@@ -112,7 +123,7 @@ def set_estate_facts(store: RostersStore, actor: Actor, data: dict) -> dict:
     actor.require(tree.lineage(unit))
     if unit["level"] not in ("estate", "alley"):
         raise field_error("unit_id", f"is a {unit['level']}, estate facts belong to an estate or alley")
-    store.units.update(unit["_id"], {"$set": {"facts": data}})
+    store.units.update(unit["_id"], {"$set": {"facts": data}}, [unit_changed(unit, "facts_set", actor.as_dict())])
     return store.units.get(unit["_id"])
 
 
@@ -167,7 +178,8 @@ def appoint(store: RostersStore, actor: Actor, data: dict) -> dict:
     flow.next_status(appointment["status"], "appoint")
     person = store.people.get(appointment["person_id"])
     # The unit learns of its leader first; a crash before the next write is finished by a retry.
-    store.units.update(unit["_id"], {"$addToSet": {"leaders": flow.leader_entry(appointment, person)}})
+    store.units.update(unit["_id"], {"$addToSet": {"leaders": flow.leader_entry(appointment, person)}},
+                       [unit_changed(unit, "leaders_changed", actor.as_dict())])
     event = envelope("appointment_started", _appointment_payload(appointment), actor.as_dict())
     return _advance(store, actor, appointment, "appoint", {
         "certificate_no": data["certificate_no"], "work_id": data.get("work_id"),
@@ -182,7 +194,7 @@ def end_appointment(store: RostersStore, actor: Actor, data: dict) -> dict:
     entries = [e for e in unit.get("leaders", []) if e["appointment_id"] == appointment["_id"]]
     if appointment["status"] == "ended":  # a retry after a crash: only the unit may lag behind
         if entries:
-            store.units.update(unit["_id"], {"$pullAll": {"leaders": entries}})
+            _drop_leaders(store, unit, entries, actor)
         return appointment
     flow.next_status(appointment["status"], "end")
     event = envelope("appointment_ended", _appointment_payload(appointment) | {"reason": data["reason"]},
@@ -191,7 +203,7 @@ def end_appointment(store: RostersStore, actor: Actor, data: dict) -> dict:
                      {"ended_reason": data["reason"], "_note": {"note": data["note"]}},
                      [event] if appointment["status"] == "appointed" else [])
     if entries:
-        store.units.update(unit["_id"], {"$pullAll": {"leaders": entries}})
+        _drop_leaders(store, unit, entries, actor)
     return ended
 
 
@@ -208,6 +220,11 @@ def set_duty(store: RostersStore, actor: Actor, data: dict) -> int:
     for entry in data["entries"]:
         store.duty.set(community["_id"], entry["date"].isoformat(), {"person_id": entry["person_id"]})
     return len(data["entries"])
+
+
+def _drop_leaders(store: RostersStore, unit: dict, entries: list[dict], actor: Actor) -> None:
+    store.units.update(unit["_id"], {"$pullAll": {"leaders": entries}},
+                       [unit_changed(unit, "leaders_changed", actor.as_dict())])
 
 
 def _appointment_payload(appointment: dict) -> dict:

@@ -23,7 +23,7 @@ class Reader:
             self.store.pii_reads.record(self.actor.as_dict(), rpc, person_ids)
 
     def unit(self, unit_id: str) -> dict:
-        unit = self.store.units.get(unit_id)
+        unit = self.store.units.cached(unit_id)
         self.actor.require(tree.lineage(unit))
         return unit
 
@@ -39,9 +39,10 @@ class Reader:
         return view
 
     def responsible_chain(self, unit_id: str) -> list[dict]:
-        unit = self.store.units.get(unit_id)
+        """Served from the unit cache: see `UnitCache` for how long a change may take to show."""
+        unit = self.store.units.cached(unit_id)
         self.actor.require(tree.lineage(unit))
-        ancestors = self.store.units.ancestors_of(unit)
+        ancestors = self.store.units.chain_ancestors(unit)
         chain = queries.responsible_chain(unit, ancestors, self.unmasked)
         self._audit("responsible_chain", [p["person_id"] for level in chain for p in level["leaders"]])
         return chain

@@ -14,10 +14,10 @@ from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
 from services.rosters.exceptions import AppointmentNotFound, PersonNotFound, UnitNotFound
+from services.rosters.unitcache import UnitCache
 from shared.clock import utcnow
 from shared.errors import NotFound
 from shared.outbox import Outbox
-from shared.ttlcache import TTLCache
 
 
 class EventSourcedCollection:
@@ -44,8 +44,10 @@ class EventSourcedCollection:
     def get_many(self, ids: Iterable[str]) -> dict[str, dict]:
         """Documents by id, fetched concurrently (one `_id` lookup each)."""
         ids = list(dict.fromkeys(ids))
-        pool = eventlet.GreenPool(8)
-        found = pool.imap(lambda i: self.coll.find_one({"_id": i}), ids)
+        if len(ids) <= 1:  # no green threads for the common single miss
+            found = (self.coll.find_one({"_id": i}) for i in ids)
+        else:
+            found = eventlet.GreenPool(8).imap(lambda i: self.coll.find_one({"_id": i}), ids)
         return {doc["_id"]: doc for doc in found if doc is not None}
 
     def insert(self, doc: dict, events: list[dict] = ()) -> dict:
@@ -71,26 +73,49 @@ class EventSourcedCollection:
 
 
 class Units(EventSourcedCollection):
+    """Units, with the reads of the chain served from a long-lived `UnitCache`."""
+
     missing = UnitNotFound
     label = "unit"
 
-    def __init__(self, collection: Collection, outbox: Outbox, cache_seconds: float = 0):
+    def __init__(self, collection: Collection, outbox: Outbox, cache: UnitCache | None = None):
         super().__init__(collection, outbox)
-        self.ancestor_cache = TTLCache(cache_seconds)
+        self.cache = cache if cache is not None else UnitCache(0)
 
-    def ancestors_of(self, unit: Mapping) -> dict[str, dict]:
-        """A unit's ancestors, served from a short-lived cache: a change made through this
-        process is seen at once, one made through another process within `cache_seconds`."""
-        found = {i: doc for i in unit["ancestors"] if (doc := self.ancestor_cache.get(i)) is not None}
-        missing = [i for i in unit["ancestors"] if i not in found]
-        for doc_id, doc in self.get_many(missing).items():
-            self.ancestor_cache.put(doc_id, doc)
-            found[doc_id] = doc
-        return found
+    def cached(self, unit_id: str) -> dict:
+        """The unit, from the cache when it holds it; treat the result as read-only."""
+        unit = self.cache.get(unit_id)
+        if unit is None:
+            stamp = self.cache.stamp()
+            unit = self.get(unit_id)
+            self.cache.put(unit, stamp)
+        return unit
+
+    def chain_ancestors(self, unit: Mapping) -> dict[str, dict]:
+        """The ancestors a responsible chain shows (up to the unit's community, or all of them
+        above communities), by id, from the cache or by concurrent `_id` reads."""
+        wanted = unit["ancestors"]
+        if unit.get("community_id") in wanted:
+            wanted = wanted[wanted.index(unit["community_id"]):]
+        found = {i: doc for i in wanted if (doc := self.cache.get(i)) is not None}
+        missing = [i for i in wanted if i not in found]
+        stamp = self.cache.stamp()
+        read = self.get_many(missing)
+        for doc in read.values():
+            self.cache.put(doc, stamp)
+        return found | read
+
+    def forget(self, unit_id: str, subtree: bool = False) -> None:
+        """Another instance announced a change of this unit (and with `subtree`, of those below)."""
+        self.cache.forget(unit_id, subtree)
 
     def update(self, doc_id: str, change: Mapping[str, Any], events: list[dict] = ()) -> None:
-        self.ancestor_cache.forget(doc_id)
-        super().update(doc_id, change, events)
+        """Forgotten after the write as well, so a read that overlapped it is not kept."""
+        self.cache.forget(doc_id)
+        try:
+            super().update(doc_id, change, events)
+        finally:
+            self.cache.forget(doc_id)
 
     def descendants(self, node_id: str) -> list[dict]:
         return list(self.coll.find({"ancestors": node_id}))
@@ -187,7 +212,9 @@ class RostersStore:
     """Everything the rosters service keeps, one attribute per collection."""
 
     def __init__(self, db: Database, outbox: Outbox, config: Mapping | None = None):
-        self.units = Units(db["units"], outbox, float((config or {}).get("CHAIN_CACHE_SECONDS", 2)))
+        config = config or {}
+        cache = UnitCache(float(config.get("CHAIN_CACHE_SECONDS", 60)), int(config.get("UNIT_CACHE_ENTRIES", 20_000)))
+        self.units = Units(db["units"], outbox, cache)
         self.people = People(db["people"], outbox)
         self.appointments = Appointments(db["appointments"], outbox)
         self.duty = Duty(db["duty"])

@@ -4,6 +4,7 @@ import base64
 import binascii
 
 from nameko.dependency_providers import Config
+from nameko.events import BROADCAST, event_handler
 from nameko.rpc import rpc
 
 from services.rosters import commands, schemas
@@ -17,6 +18,7 @@ from shared.mongo import MongoStore
 
 UNIT = schemas.UnitOut()
 APPOINTMENT = schemas.AppointmentOut()
+UNIT_REF = schemas.UnitRef()
 
 
 class RostersService:
@@ -29,13 +31,18 @@ class RostersService:
     def _reader(self) -> Reader:
         return Reader(self.store, self.actor(), self.config.get("UNMASK_ROLES", []))
 
+    @event_handler("rosters", "unit_changed", handler_type=BROADCAST, reliable_delivery=False)
+    def forget_changed_unit(self, event: dict) -> None:
+        """Every instance forgets its cached copy of a unit changed through any instance."""
+        self.store.units.forget(event["payload"]["unit_id"], bool(event["payload"].get("subtree")))
+
     @rpc(expected_exceptions=EXPECTED)
     def create_unit(self, **data) -> dict:
         return UNIT.dump(commands.create_unit(self.store, self.actor(), schemas.CreateUnit().load_or_raise(data)))
 
     @rpc(expected_exceptions=EXPECTED)
     def get_unit(self, **data) -> dict:
-        return UNIT.dump(self._reader().unit(schemas.UnitRef().load_or_raise(data)["unit_id"]))
+        return UNIT.dump(self._reader().unit(UNIT_REF.load_or_raise(data)["unit_id"]))
 
     @rpc(expected_exceptions=EXPECTED)
     def locate_unit(self, **data) -> dict:
@@ -82,7 +89,7 @@ class RostersService:
 
     @rpc(expected_exceptions=EXPECTED)
     def responsible_chain(self, **data) -> list[dict]:
-        return self._reader().responsible_chain(schemas.UnitRef().load_or_raise(data)["unit_id"])
+        return self._reader().responsible_chain(UNIT_REF.load_or_raise(data)["unit_id"])
 
     @rpc(expected_exceptions=EXPECTED)
     def set_duty(self, **data) -> int:
