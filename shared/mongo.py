@@ -70,6 +70,8 @@ class MongoStore(DependencyProvider):
             self.store.ensure_indexes()
         if self.on_start:
             self.on_start(self.store)
+        if hasattr(self.store, "start"):
+            self.store.start(self.container.spawn_managed_thread)
         self.container.spawn_managed_thread(self._sweep_forever, identifier="outbox_sweep")
 
     def stop(self) -> None:

@@ -4,28 +4,41 @@ are done:
 1. the step is inserted; its `_id` is unique, so of two writers at the same version
    exactly one wins (the other gets `CaseChanged`);
 2. the case document is written (new, or `$set` + the timeline entry pushed), in one write;
-3. the step's events are published with publisher confirms;
-4. its counts are added to the counter documents, each marked with the step's key;
-5. its deadline watch is set or dropped, then the step is deleted.
+3. the step's events are published with publisher confirms, and the caller is answered;
+4. its counts are added to the counter documents, each marked with the step's key, its
+   deadline watch is set or dropped, and the step is deleted.
 
-A process that dies part way leaves the step behind; the sweep of any instance claims it
-after `takeover_seconds` and finishes it: the case is written only if still at the older
-version, counts only if the counter document lacks the step's mark, and events may be
-published again (consumers drop repeated `event_id`s).
+Steps that arrive together are written together (group commit: one `insert_many` of steps,
+one of new cases, one bulk of updates; later one `$inc` per counter document and one delete
+for the batch). A process that dies part way leaves steps behind; the sweep of any instance
+claims each after `takeover_seconds` and finishes it: the case is written only if still at
+the older version, counts only if the counter document lacks the step's mark, and events may
+be published again (consumers drop repeated `event_id`s).
 """
 
+import contextlib
 import logging
+from collections import defaultdict
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
+from eventlet.event import Event
+from eventlet.queue import LightQueue
+from pymongo import UpdateOne
 from pymongo.database import Database
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from services.cases.exceptions import CaseChanged
 from shared.clock import utcnow
 
 log = logging.getLogger(__name__)
+BATCH = 200
+
+
+def changed(case_id: str) -> CaseChanged:
+    return CaseChanged(f"case {case_id} changed meanwhile",
+                       [{"field": "case_id", "reason": "changed meanwhile; reload and retry"}])
 
 
 class Journal:
@@ -37,19 +50,24 @@ class Journal:
         self.takeover = timedelta(seconds=takeover_seconds)
         self.clock = clock
         self.unmark: dict[str, set[str]] = {}  # counter doc → marks of finished steps, dropped on its next write
+        self.pending: LightQueue | None = None
+        self.written: LightQueue | None = None
+
+    def start(self, spawn: Callable[..., Any]) -> None:
+        """Write and finish steps in batches on two background threads from now on."""
+        self.pending, self.written = LightQueue(), LightQueue()
+        spawn(self._write_forever, identifier="journal_writer")
+        spawn(self._finish_forever, identifier="journal_finisher")
 
     def commit(self, step: dict) -> None:
-        """Run a new step; `CaseChanged` when another writer took this version first."""
-        try:
-            self.steps.insert_one({**step, "at": self.clock()})
-        except DuplicateKeyError:
-            raise CaseChanged(f"case {step['case_id']} changed meanwhile",
-                              [{"field": "case_id", "reason": "changed meanwhile; reload and retry"}]) from None
-        self._apply(step)
-        try:
-            self._finish(step, recovering=False)
-        except Exception:  # noqa: BLE001 - the case is saved; the sweep finishes the rest
-            log.warning("step %s deferred to the sweep", step["_id"], exc_info=True)
+        """Run a new step; returns once it is saved and its events published, or raises
+        `CaseChanged` when another writer took this version first."""
+        if self.pending is None:
+            self._finish_batch(self._write_batch([(step, None)]))
+            return
+        done = Event()
+        self.pending.put((step, done))
+        done.wait()
 
     def sweep(self) -> int:
         """Finish every step left behind for longer than the takeover time; returns how many."""
@@ -58,41 +76,123 @@ class Journal:
         for step in list(self.steps.find({})):
             if step["at"] > cutoff or not self._claim(step):
                 continue
-            self._apply(step, recovering=True)
-            self._finish(step, recovering=True)
+            self._recover(step)
             finished += 1
         return finished
 
-    def _apply(self, step: Mapping, recovering: bool = False) -> None:
-        if step["version"] == 1:
+    def _write_forever(self) -> None:
+        while True:
+            batch = [self.pending.get()]
+            while len(batch) < BATCH and not self.pending.empty():
+                batch.append(self.pending.get_nowait())
             try:
-                self.cases.insert_one(dict(step["create"]))
-            except DuplicateKeyError:
-                if not recovering:
-                    raise
-            return
-        if recovering:
-            current = self.cases.find_one({"_id": step["case_id"]}, {"version": 1})
-            if current is None or current["version"] >= step["version"]:
-                return
-        self.cases.update_one({"_id": step["case_id"]}, {"$set": step["set"], "$push": {"timeline": step["entry"]}})
+                self.written.put(self._write_batch(batch))
+            except Exception as error:  # noqa: BLE001 - every waiter hears of it; steps left are swept
+                log.warning("writing %d steps failed", len(batch), exc_info=True)
+                for _, done in batch:
+                    if not done.ready():
+                        done.send_exception(error)
 
-    def _finish(self, step: Mapping, recovering: bool) -> None:
+    def _finish_forever(self) -> None:
+        while True:
+            batch = self.written.get()
+            while len(batch) < BATCH and not self.written.empty():
+                batch.extend(self.written.get_nowait())
+            try:
+                self._finish_batch(batch)
+            except Exception:  # noqa: BLE001 - the steps stay and the sweep finishes them
+                log.warning("finishing %d steps deferred to the sweep", len(batch), exc_info=True)
+
+    def _write_batch(self, batch: list[tuple[dict, Event | None]]) -> list[dict]:
+        """Steps 1-3 for a batch; answers each waiter; returns the steps written."""
+        now = self.clock()
+        stamped = [{**step, "at": now} for step, _ in batch]
+        lost = self._insert(self.steps, stamped)
+        creates = [s for i, s in enumerate(stamped) if i not in lost and s["version"] == 1]
+        duplicates = self._insert(self.cases, [s["create"] for s in creates])
+        lost |= {stamped.index(creates[i]) for i in duplicates}
+        if duplicates:
+            self.steps.delete_many({"_id": {"$in": [creates[i]["_id"] for i in duplicates]}})
+        updates = [UpdateOne({"_id": s["case_id"]}, {"$set": s["set"], "$push": {"timeline": s["entry"]}})
+                   for i, s in enumerate(stamped) if i not in lost and s["version"] > 1]
+        if updates:
+            self.cases.bulk_write(updates, ordered=False)
+        written = [s for i, s in enumerate(stamped) if i not in lost]
+        published = self._publish(written)
+        for i, (step, done) in enumerate(batch):
+            outcome = changed(step["case_id"]) if i in lost else None
+            if done is None and outcome:
+                raise outcome
+            if done is not None:
+                done.send_exception(outcome) if outcome else done.send(None)
+        return published
+
+    def _insert(self, collection, docs: list[dict]) -> set[int]:
+        """Insert what can be; returns the indexes refused as duplicates."""
+        if not docs:
+            return set()
+        try:
+            collection.insert_many(docs, ordered=False)
+        except BulkWriteError as error:
+            errors = error.details.get("writeErrors", [])
+            if any(e.get("code") != 11000 for e in errors):
+                raise
+            return {e["index"] for e in errors}
+        return set()
+
+    def _publish(self, steps: list[dict]) -> list[dict]:
+        """Publish each step's events; a step whose events could not be published is left
+        for the sweep and not finished here."""
+        done = []
+        for step in steps:
+            try:
+                for event in step["events"]:
+                    self.publish(event)
+            except Exception:  # noqa: BLE001 - the step stays; the sweep publishes
+                log.warning("events of %s deferred to the sweep", step["_id"], exc_info=True)
+                continue
+            done.append(step)
+        return done
+
+    def _finish_batch(self, steps: list[dict]) -> None:
+        """Step 4 for a batch: one `$inc` per counter document, watches, one delete."""
+        if not steps:
+            return
+        increments: dict[str, dict[str, int]] = defaultdict(dict)
+        keys: dict[str, list[str]] = defaultdict(list)
+        for step in steps:
+            for counter_id, paths in step["counts"].items():
+                for inc in paths:
+                    increments[counter_id][inc["path"]] = increments[counter_id].get(inc["path"], 0) + inc["by"]
+                keys[counter_id].append(step["_id"])
+        for counter_id, paths in increments.items():
+            self._count(counter_id, paths, keys[counter_id])
+        for step in steps:
+            self._watch(step)
+        self.steps.delete_many({"_id": {"$in": [s["_id"] for s in steps]}})
+        for counter_id, finished in keys.items():
+            self.unmark.setdefault(counter_id, set()).update(finished)
+
+    def _recover(self, step: Mapping) -> None:
+        if step["version"] == 1:
+            with contextlib.suppress(DuplicateKeyError):
+                self.cases.insert_one(dict(step["create"]))
+        else:
+            current = self.cases.find_one({"_id": step["case_id"]}, {"version": 1})
+            if current is not None and current["version"] < step["version"]:
+                self.cases.update_one({"_id": step["case_id"]},
+                                      {"$set": step["set"], "$push": {"timeline": step["entry"]}})
         for event in step["events"]:
             self.publish(event)
-        key = step["_id"]
-        for counter_id, increments in step["counts"].items():
-            if recovering and self._marked(counter_id, key):
-                continue
-            self._count(counter_id, increments, key)
+        for counter_id, paths in step["counts"].items():
+            if not self._marked(counter_id, step["_id"]):
+                self._count(counter_id, {i["path"]: i["by"] for i in paths}, [step["_id"]])
         self._watch(step)
-        self.steps.delete_one({"_id": key})
-        for counter_id in step["counts"]:
-            self.unmark.setdefault(counter_id, set()).add(key)
+        self.steps.delete_one({"_id": step["_id"]})
 
-    def _count(self, counter_id: str, increments: list[dict], key: str) -> None:
-        update: dict[str, Any] = {"$inc": {i["path"]: i["by"] for i in increments}, "$set": {f"marks.{key}": True}}
-        finished = self.unmark.pop(counter_id, set()) - {key}
+    def _count(self, counter_id: str, increments: Mapping[str, int], keys: list[str]) -> None:
+        update: dict[str, Any] = {"$inc": dict(increments), "$set": {f"marks.{k}": True for k in keys}}
+        finished = self.unmark.pop(counter_id, set()) - set(keys)
         if finished:
             update["$unset"] = {f"marks.{k}": "" for k in finished}
         upsert_retrying(self.counters, counter_id, update)

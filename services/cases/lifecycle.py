@@ -114,8 +114,8 @@ def _triage(case, data, now, policy, step: Step) -> None:
     urgency = data.get("urgency") or case["urgency"]
     step.changes.update({"category": category, "urgency": urgency, "suggestion": data.get("suggestion")})
     if (category, urgency) != (case["category"], case["urgency"]):
-        step.changes.update(_deadlines({**case, "category": category, "urgency": urgency}, policy,
-                                       case.get("escalated_at") or now))
+        start = case.get("reopened_at") if case["state"] == "reopened" else case.get("escalated_at")
+        step.changes.update(_deadlines({**case, "category": category, "urgency": urgency}, policy, start or now))
     step.detail.update({"category": category, "urgency": urgency, "suggestion": data.get("suggestion"),
                         "note": data.get("note")})
 

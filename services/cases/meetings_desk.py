@@ -4,7 +4,7 @@ with attendance, votes, minutes and a cost split, and payments per household."""
 from collections.abc import Mapping
 from datetime import datetime
 
-from services.cases import meetings
+from services.cases import lifecycle, meetings
 from services.cases.commands import Rules, act
 from services.cases.repository import CasesStore
 from services.cases.roster import Roster
@@ -16,16 +16,18 @@ from shared.ids import new_id
 def schedule(store: CasesStore, roster: Roster, actor: Actor, data: Mapping, rules: Rules, clock) -> dict:
     node = roster.unit(data["node_id"], "node_id")
     actor.require([*node["ancestors"], node["unit_id"]])
-    case_ids = [c for item in data["agenda"] for c in item["case_ids"]]
-    for case_id in case_ids:
-        store.cases.get(case_id, "agenda.case_ids")
+    case_ids = list(dict.fromkeys(c for item in data["agenda"] for c in item["case_ids"]))
+    for case_id in case_ids:  # every linked case checked before anything is written
+        case = store.cases.get(case_id, "agenda.case_ids")
+        actor.require(case["lineage"])
+        lifecycle.check(case, "link_meeting")
     meeting = {"_id": new_id("mtg"), "state": "scheduled", "node_id": node["unit_id"], "node_path": node["path"],
                "lineage": [*node["ancestors"], node["unit_id"]],
                "community_id": node["community_id"], "kind": data["kind"], "title": data["title"],
                "scheduled_at": data["scheduled_at"], "agenda": [dict(i) for i in data["agenda"]],
                "created_by": actor.as_dict(), "created_at": clock()}
     store.meetings.insert(meeting)
-    for case_id in dict.fromkeys(case_ids):
+    for case_id in case_ids:
         act(store, actor, case_id, "link_meeting", {"meeting_id": meeting["_id"], "title": data["title"]}, rules, clock)
     return meeting
 

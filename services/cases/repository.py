@@ -116,5 +116,8 @@ class CasesStore:
     def ensure_indexes(self) -> None:
         self.cases.ensure_indexes()
 
+    def start(self, spawn) -> None:
+        self.journal.start(spawn)
+
     def sweep(self) -> int:
         return self.journal.sweep()

@@ -31,7 +31,7 @@ class DyingSteps:
         self.steps = steps
 
     def __getattr__(self, name):
-        return die if name == "delete_one" else getattr(self.steps, name)
+        return die if name in ("delete_one", "delete_many") else getattr(self.steps, name)
 
 
 def main(amqp_uri: str, mongo_uri: str, db_name: str, case_id: str, stage: str) -> None:

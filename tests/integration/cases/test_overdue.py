@@ -1,6 +1,7 @@
 """Overdue cases are flagged by the timer and supervised one level further up each round (督办)."""
 
 from services.cases.service import CasesService
+from shared.stack.ports import wait_until
 from tests.events import EventTap
 from tests.integration.cases.conftest import drain_report
 
@@ -33,6 +34,7 @@ def test_accepting_in_time_stops_the_watch(stack, container_factory, cases_confi
     case = cases.report(**drain_report(place("金昌花园/2栋/1单元")))
     cid = case["case_id"]
     cases.escalate(case_id=cid)
+    wait_until(lambda: cases_db["deadline_watches"].find_one({"_id": cid}), 10, "the deadline watch")
     watched = cases_db["deadline_watches"].find_one({"_id": cid})
 
     cases.triage(case_id=cid)
@@ -41,5 +43,5 @@ def test_accepting_in_time_stops_the_watch(stack, container_factory, cases_confi
     cases.resolve(case_id=cid, result="疏通完毕")
 
     assert watched["unmet"] == ["resolution", "response"]
-    assert cases_db["deadline_watches"].find_one({"_id": cid}) is None
+    wait_until(lambda: cases_db["deadline_watches"].find_one({"_id": cid}) is None, 10, "the watch dropped")
     assert cases.get_case(case_id=cid)["resolved_on_time"] is True
