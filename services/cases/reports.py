@@ -66,6 +66,7 @@ class Reader:
         """Figures for the cases received under a node from `first` to `last` (local days)."""
         node = roster.node(node_id, "node_id")
         self.actor.require([*node["ancestors"], node["unit_id"]])
+        self.store.journal.settle()
         communities = [node["community_id"]] if node.get("community_id") else self.store.counters.scope(node_id)
         key = node_id if node.get("community_id") else None
         parts = []

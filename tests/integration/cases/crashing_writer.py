@@ -1,7 +1,8 @@
 """A writer process that really dies part way through a step (SIGKILL, no clean-up), for the
 crash tests: `python -m tests.integration.cases.crashing_writer AMQP MONGO DB CASE_ID STAGE`,
-STAGE being `publish` (dies before publishing), `count` (after publishing, before counting)
-or `delete` (after counting, before dropping the step)."""
+STAGE being `write` (dies after recording the step, before writing the case), `publish`
+(after writing the case, before publishing), `count` (after publishing, before counting) or
+`release` (after counting, before taking the step off its pending list)."""
 
 import eventlet
 
@@ -24,26 +25,28 @@ def die(*args, **kwargs):
     os.kill(os.getpid(), signal.SIGKILL)
 
 
-class DyingSteps:
-    """The steps collection, except that dropping a step kills the process."""
+class DyingCases:
+    """The cases collection, except that writing a case kills the process."""
 
-    def __init__(self, steps):
-        self.steps = steps
+    def __init__(self, cases):
+        self.cases = cases
 
     def __getattr__(self, name):
-        return die if name in ("delete_one", "delete_many") else getattr(self.steps, name)
+        return die if name in ("bulk_write", "update_one", "insert_many") else getattr(self.cases, name)
 
 
 def main(amqp_uri: str, mongo_uri: str, db_name: str, case_id: str, stage: str) -> None:
     db = mongo_client(mongo_uri)[db_name]
     store = CasesStore(db, Outbox(db, EventPublisher(amqp_uri, "cases", {})), {})
     journal = store.journal
-    if stage == "publish":
+    if stage == "write":
+        journal.cases = DyingCases(journal.cases)
+    elif stage == "publish":
         journal.publish = die
     elif stage == "count":
         journal._count = die
     else:
-        journal.steps = DyingSteps(journal.steps)
+        journal._release = die
     rules = CaseRules()
     rules.container = type("Container", (), {"config": {}})()
     rules.setup()

@@ -19,17 +19,25 @@ def dispatched_case(cases, place) -> str:
     return case["case_id"]
 
 
-@pytest.mark.parametrize("stage", ["publish", "count", "delete"])
-def test_a_writer_killed_mid_step_loses_and_duplicates_nothing(stage, stack, cases, cases_db, place):
+def pending(db) -> list[str]:
+    return [key for doc in db["journal_instances"].find({}) for key in doc.get("pending", [])]
+
+
+def kill_a_writer_at(stage: str, stack, db, case_id: str) -> None:
+    writer = subprocess.run([sys.executable, "-m", "tests.integration.cases.crashing_writer", stack.amqp_uri,
+                             stack.mongo_uri, db.name, case_id, stage], capture_output=True, timeout=60)
+    assert writer.returncode == -9, writer.stderr.decode()[-2000:]
+
+
+@pytest.mark.parametrize("stage", ["publish", "count", "release"])
+def test_a_writer_killed_after_writing_the_case_loses_and_duplicates_nothing(stage, stack, cases, cases_db, place):
     case_id = dispatched_case(cases, place)
     tap = EventTap(stack.amqp_uri, "cases", ["case_accepted"])
 
-    writer = subprocess.run([sys.executable, "-m", "tests.integration.cases.crashing_writer", stack.amqp_uri,
-                             stack.mongo_uri, cases_db.name, case_id, stage], capture_output=True, timeout=60)
+    kill_a_writer_at(stage, stack, cases_db, case_id)
 
-    assert writer.returncode == -9, writer.stderr.decode()[-2000:]
-    assert cases_db["case_steps"].find_one({"_id": f"{case_id}:5"}) is not None
-    assert _eventually(lambda: cases_db["case_steps"].find_one({"_id": f"{case_id}:5"}) is None)
+    assert f"{case_id}:5" in pending(cases_db)
+    assert _eventually(lambda: f"{case_id}:5" not in pending(cases_db))
     events = tap.wait_for(2, timeout=3)
     assert len({e["event_id"] for e in events}) == 1
     assert len(events) == (1 if stage == "publish" else 2)
@@ -39,6 +47,18 @@ def test_a_writer_killed_mid_step_loses_and_duplicates_nothing(stage, stack, cas
     day = case["received_day"]
     stats = cases.stats(node_id=place("金昌花园"), date_from=day, date_to=day)
     assert (stats["totals"]["received"], stats["totals"]["responded"]) == (1, 1)
+
+
+def test_a_writer_killed_before_writing_the_case_leaves_it_as_it_was(stack, cases, cases_db, place):
+    case_id = dispatched_case(cases, place)
+    tap = EventTap(stack.amqp_uri, "cases", ["case_accepted"])
+
+    kill_a_writer_at("write", stack, cases_db, case_id)
+
+    assert _eventually(lambda: f"{case_id}:5" not in pending(cases_db))
+    assert tap.wait_for(1, timeout=2) == []
+    assert cases.get_case(case_id=case_id)["state"] == "dispatched"
+    assert cases.accept(case_id=case_id)["version"] == 5
 
 
 def _eventually(check, timeout: float = 15) -> bool:
