@@ -90,7 +90,7 @@ class Journal:
 
     def unfinished(self) -> list[str]:
         """Every step some instance has not finished yet."""
-        return [key for doc in self.instances.find({}) for key in doc.get("pending", [])]
+        return [key for doc in self.instances.find({}) for key in doc.get("pending") or {}]
 
     def sweep(self) -> int:
         """Finish every step pending for longer than the takeover time; returns how many."""
@@ -98,11 +98,13 @@ class Journal:
         cutoff = self.clock() - self.takeover
         self.instances.update_one({"_id": self.instance}, {"$set": {"seen_at": self.clock()}}, upsert=True)
         for instance in list(self.instances.find({})):
-            for key in instance.get("pending", []):
+            for key, since in (instance.get("pending") or {}).items():
+                if since > cutoff:
+                    continue
                 step = self.steps.find_one({"_id": key})
                 if step is None or step.get("writer") != instance["_id"]:  # refused as a duplicate
                     self._release(instance["_id"], [key])
-                elif step["at"] <= cutoff and self._claim(step):
+                elif self._claim(step):
                     self._recover(step)
                     self._release(instance["_id"], [key])
                     finished += 1
@@ -154,7 +156,7 @@ class Journal:
         stamped = [{**step, "at": now, "writer": self.instance} for step, _ in batch]
         keys = [s["_id"] for s in stamped]
         self.instances.update_one({"_id": self.instance},
-                                  {"$addToSet": {"pending": {"$each": keys}}, "$set": {"seen_at": now}}, upsert=True)
+                                  {"$set": {"seen_at": now, **{f"pending.{k}": now for k in keys}}}, upsert=True)
         lost = self._insert(self.steps, [{k: v for k, v in s.items() if k not in RECORDED_IN_CASE} for s in stamped])
         creates = [s for i, s in enumerate(stamped) if i not in lost and s["version"] == 1]
         duplicates = self._insert(self.cases, [s["create"] for s in creates])
@@ -222,7 +224,8 @@ class Journal:
             self.unmark.setdefault(counter_id, set()).update(finished)
 
     def _release(self, instance: str, keys: list[str]) -> None:
-        self.instances.update_one({"_id": instance}, {"$pullAll": {"pending": keys}, "$set": {"seen_at": self.clock()}})
+        self.instances.update_one({"_id": instance}, {"$unset": {f"pending.{k}": "" for k in keys},
+                                                      "$set": {"seen_at": self.clock()}})
 
     def _recover(self, step: Mapping) -> None:
         """Finish a step whose writer stopped. A step whose case write never happened was never

@@ -20,7 +20,7 @@ def dispatched_case(cases, place) -> str:
 
 
 def pending(db) -> list[str]:
-    return [key for doc in db["journal_instances"].find({}) for key in doc.get("pending", [])]
+    return [key for doc in db["journal_instances"].find({}) for key in doc.get("pending") or {}]
 
 
 def kill_a_writer_at(stage: str, stack, db, case_id: str) -> None:
