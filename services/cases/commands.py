@@ -35,7 +35,7 @@ def report(store: CasesStore, roster: Roster, actor: Actor, data: Mapping, rules
         raise field_error("category", f"not in the taxonomy: {data['category']}")
     unit = roster.unit(data["unit_id"])
     actor.require([*unit["ancestors"], unit["unit_id"]])
-    case_id = case_id_for(data)
+    case_id = case_id_for(data, store.journal.new_case_id)
     if data.get("external_ref") or data.get("request_id"):
         existing = store.cases.find(case_id)
         if existing is not None:

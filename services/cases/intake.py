@@ -1,25 +1,24 @@
 """New cases and the records every step leaves: pure functions over plain documents."""
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 
 from services.cases import counting
 from services.cases.lifecycle import ACTIVE, Step
 from shared.clock import local_date, plain
 from shared.events import envelope
-from shared.ids import new_id
 from shared.privacy import mask_phone
 
 
-def case_id_for(data: Mapping) -> str:
+def case_id_for(data: Mapping, fresh: Callable[[], str]) -> str:
     """A stable id when the report names its origin (a hotline ticket, a client's request
-    id), so the same report twice is one case; otherwise a fresh id."""
+    id), so the same report twice is one case; otherwise `fresh()`."""
     origin = data.get("external_ref") or data.get("request_id")
     if origin:
         digest = hashlib.sha256(f"{data['channel']}:{origin}".encode()).hexdigest()[:22]
         return f"case_{digest}"
-    return new_id("case")
+    return fresh()
 
 
 def new_case(case_id: str, data: Mapping, unit: Mapping, scope: list[str], label: str, now: datetime) -> dict:

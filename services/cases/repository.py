@@ -9,6 +9,7 @@ from pymongo import ASCENDING, DESCENDING
 from pymongo.collection import Collection
 from pymongo.database import Database
 
+from services.cases import recovery
 from services.cases.exceptions import CaseNotFound, MeetingNotFound
 from services.cases.journal import Journal, upsert_retrying
 from shared.clock import utcnow
@@ -120,4 +121,4 @@ class CasesStore:
         self.journal.start(spawn)
 
     def sweep(self) -> int:
-        return self.journal.sweep()
+        return recovery.sweep(self.journal)

@@ -1,8 +1,9 @@
 """A writer process that really dies part way through a step (SIGKILL, no clean-up), for the
-crash tests: `python -m tests.integration.cases.crashing_writer AMQP MONGO DB CASE_ID STAGE`,
-STAGE being `write` (dies after recording the step, before writing the case), `publish`
-(after writing the case, before publishing), `count` (after publishing, before counting) or
-`release` (after counting, before taking the step off its pending list)."""
+crash tests: `python -m tests.integration.cases.crashing_writer AMQP MONGO DB CASE_OR_UNIT STAGE
+COMMAND`, COMMAND being `accept` (a later step of the case) or `report` (a new case at the
+unit), STAGE being `write` (dies before writing the case), `publish` (after writing the case,
+before publishing), `count` (after publishing, before counting) or `release` (after counting,
+before releasing the step)."""
 
 import eventlet
 
@@ -12,13 +13,18 @@ import os  # noqa: E402
 import signal  # noqa: E402
 import sys  # noqa: E402
 
+from nameko.standalone.rpc import ClusterRpcProxy  # noqa: E402
+
 from services.cases import commands  # noqa: E402
 from services.cases.dependencies import CaseRules  # noqa: E402
 from services.cases.repository import CasesStore  # noqa: E402
-from shared.actor import Actor  # noqa: E402
+from services.cases.roster import Roster  # noqa: E402
+from shared.actor import Actor, context_for  # noqa: E402
 from shared.clock import utcnow  # noqa: E402
 from shared.mongo import EventPublisher, mongo_client  # noqa: E402
 from shared.outbox import Outbox  # noqa: E402
+from shared.ttlcache import TTLCache  # noqa: E402
+from tests.conftest import SECRET  # noqa: E402
 
 
 def die(*args, **kwargs):
@@ -35,7 +41,7 @@ class DyingCases:
         return die if name in ("bulk_write", "update_one", "insert_many") else getattr(self.cases, name)
 
 
-def main(amqp_uri: str, mongo_uri: str, db_name: str, case_id: str, stage: str) -> None:
+def main(amqp_uri: str, mongo_uri: str, db_name: str, target: str, stage: str, command: str) -> None:
     db = mongo_client(mongo_uri)[db_name]
     store = CasesStore(db, Outbox(db, EventPublisher(amqp_uri, "cases", {})), {})
     journal = store.journal
@@ -44,16 +50,25 @@ def main(amqp_uri: str, mongo_uri: str, db_name: str, case_id: str, stage: str) 
     elif stage == "publish":
         journal.publish = die
     elif stage == "count":
-        journal._count = die
+        journal.count = die
     else:
-        journal._release = die
+        journal.release = die
     rules = CaseRules()
     rules.container = type("Container", (), {"config": {}})()
     rules.setup()
-    commands.accept(store, Actor("张警官", "admin"), {"case_id": case_id}, rules.rules, utcnow)
+    actor = Actor("张警官", "admin")
+    if command == "accept":
+        commands.accept(store, actor, {"case_id": target}, rules.rules, utcnow)
+    else:
+        cache = type("Cache", (), {"units": TTLCache(60), "timeout": 10})()
+        with ClusterRpcProxy({"AMQP_URI": amqp_uri}, context_data=context_for(actor, SECRET), timeout=10) as rpc:
+            report = {"channel": "visit", "reporter": {"name": "王大爷", "phone": "13900001111"}, "unit_id": target,
+                      "category": "drains", "description": "2栋下水道堵塞", "urgency": "normal", "place": "shared",
+                      "photos": []}
+            commands.report(store, Roster(rpc.rosters, cache), actor, report, rules.rules, utcnow())
     print("the step finished without dying", file=sys.stderr)
     sys.exit(3)
 
 
 if __name__ == "__main__":
-    main(*sys.argv[1:6])
+    main(*sys.argv[1:7])

@@ -23,9 +23,9 @@ def pending(db) -> list[str]:
     return [key for doc in db["journal_instances"].find({}) for key in doc.get("pending") or {}]
 
 
-def kill_a_writer_at(stage: str, stack, db, case_id: str) -> None:
+def kill_a_writer_at(stage: str, stack, db, target: str, command: str = "accept") -> None:
     writer = subprocess.run([sys.executable, "-m", "tests.integration.cases.crashing_writer", stack.amqp_uri,
-                             stack.mongo_uri, db.name, case_id, stage], capture_output=True, timeout=60)
+                             stack.mongo_uri, db.name, target, stage, command], capture_output=True, timeout=60)
     assert writer.returncode == -9, writer.stderr.decode()[-2000:]
 
 
@@ -68,3 +68,20 @@ def _eventually(check, timeout: float = 15) -> bool:
             return True
         time.sleep(0.2)
     return False
+
+
+@pytest.mark.parametrize("stage", ["publish", "count", "release"])
+def test_a_writer_killed_while_opening_a_case_loses_and_duplicates_nothing(stage, stack, cases, cases_db, place):
+    tap = EventTap(stack.amqp_uri, "cases", ["case_reported"])
+
+    kill_a_writer_at(stage, stack, cases_db, place("金昌花园/2栋/1单元"), "report")
+
+    events = tap.wait_for(2, timeout=6)
+    assert len({e["event_id"] for e in events}) == 1
+    assert len(events) == (1 if stage == "publish" else 2)
+    case = cases.get_case(case_id=events[0]["payload"]["case_id"])
+    assert case["state"] == "reported"
+    assert _eventually(lambda: cases_db["journal_instances"].count_documents({}) == 1)
+    day = case["received_day"]
+    stats = cases.stats(node_id=place("金昌花园"), date_from=day, date_to=day)
+    assert stats["totals"]["received"] == 1

@@ -1,0 +1,107 @@
+"""Finishing steps a process left unfinished: run by every instance's sweep.
+
+* Pending steps (listed in any instance's document for longer than the takeover time) are
+  claimed by exactly one sweeper and finished: events published again, counts added only
+  where the counter document lacks the step's mark. A later step whose case write never
+  happened was never answered: it is void, and its document is deleted to free the version.
+* A dead instance (not seen for the takeover time) may have opened cases above its release
+  mark: each that exists is finished from its `opening`; then the instance is forgotten.
+* This instance's own fresh cases held longer than the takeover time are finished the same way.
+
+A process frozen for longer than the takeover time while finishing a step could race its
+sweeper and count that step twice; keep the takeover time well above any pause you expect.
+"""
+
+from collections.abc import Mapping
+
+from pymongo.errors import DuplicateKeyError
+
+from services.cases.journal import Journal
+
+
+def sweep(journal: Journal) -> int:
+    """Finish what is left behind; returns how many steps were finished."""
+    now = journal.clock()
+    cutoff = now - journal.takeover
+    journal.instances.update_one({"_id": journal.instance}, {"$set": {"seen_at": now}}, upsert=True)
+    finished = _own_held(journal, cutoff)
+    for instance in list(journal.instances.find({})):
+        for key, since in (instance.get("pending") or {}).items():
+            if since <= cutoff:
+                finished += _pending(journal, instance["_id"], key)
+        if instance["_id"] != journal.instance and instance["seen_at"] <= cutoff:
+            finished += _dead_block(journal, instance)
+    return finished
+
+
+def _pending(journal: Journal, instance_id: str, key: str) -> int:
+    case_id, version = key.rsplit(":", 1)
+    done = _opening(journal, case_id, instance_id) if version == "1" else _later_step(journal, instance_id, key)
+    journal.release(instance_id, [key])
+    return done
+
+
+def _opening(journal: Journal, case_id: str, writer: str) -> int:
+    case = journal.cases.find_one({"_id": case_id}, {"opening": 1})
+    opening = (case or {}).get("opening") or {}
+    if opening.get("writer") != writer or not _claim(journal, f"{case_id}:1", writer):
+        return 0
+    _finish(journal, f"{case_id}:1", case_id, opening)
+    return 1
+
+
+def _later_step(journal: Journal, instance_id: str, key: str) -> int:
+    step = journal.steps.find_one({"_id": key})
+    if step is None or step.get("writer") != instance_id or not _claim(journal, key, step["at"].isoformat()):
+        return 0
+    case = journal.cases.find_one({"_id": step["case_id"]}, {"version": 1})
+    if case is None or case["version"] < step["version"]:
+        journal.steps.delete_one({"_id": key})
+        return 0
+    _finish(journal, key, step["case_id"], step)
+    return 1
+
+
+def _dead_block(journal: Journal, instance: Mapping) -> int:
+    finished = 0
+    for seq in range(instance.get("released", 0) + 1, instance.get("upto", 0) + 1):
+        finished += _opening(journal, f"{instance['prefix']}{seq:08x}", instance["_id"])
+    journal.instances.delete_one({"_id": instance["_id"]})
+    return finished
+
+
+def _own_held(journal: Journal, cutoff) -> int:
+    finished = 0
+    for seq, since in list(journal.held.items()):
+        if since <= cutoff:
+            finished += _opening(journal, f"{journal.prefix}{seq:08x}", journal.instance)
+            journal.held.pop(seq, None)
+    before = journal.released
+    if finished or journal.release_mark() != before:
+        journal.release(journal.instance, [], journal.released)
+    return finished
+
+
+def _finish(journal: Journal, key: str, case_id: str, record: Mapping) -> None:
+    for event in record["events"]:
+        journal.publish(event)
+    for counter_id, paths in record["counts"].items():
+        if not journal.marked(counter_id, key):
+            journal.count(counter_id, {i["path"]: i["by"] for i in paths}, [key])
+    journal.watch({**record, "case_id": case_id})
+
+
+def _claim(journal: Journal, key: str, stamp: str) -> bool:
+    """Exactly one sweeper wins: claims are unique per step, stamp and attempt; a claim older
+    than the takeover time (its sweeper died) gives way to the next attempt."""
+    for attempt in range(100):
+        claim_id = f"{key}@{stamp}#{attempt}"
+        try:
+            journal.claims.insert_one({"_id": claim_id, "at": journal.clock()})
+        except DuplicateKeyError:
+            claim = journal.claims.find_one({"_id": claim_id})
+            if claim and claim["at"] > journal.clock() - journal.takeover:
+                return False
+            continue
+        return True
+    return False
