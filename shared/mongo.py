@@ -1,12 +1,15 @@
 """MongoDB dependency provider: one client per container, a narrow store per worker,
 and the outbox relay for the events the store writes."""
 
+import contextlib
 import logging
 from collections.abc import Callable
 from typing import Any
 
 import eventlet
-from nameko.amqp.publish import Publisher
+import kombu
+from eventlet.semaphore import Semaphore
+from nameko.constants import PERSISTENT
 from nameko.events import get_event_exchange
 from nameko.extensions import DependencyProvider
 from pymongo import MongoClient
@@ -33,14 +36,39 @@ def mongo_client(uri: str, timeout_ms: int = 5000) -> MongoClient:
 
 class EventPublisher:
     """Publishes envelopes to `<service>.events` with publisher confirms, in the same
-    format as nameko's `EventDispatcher`, so `@event_handler` consumers receive them."""
+    format as nameko's `EventDispatcher`, so `@event_handler` consumers receive them.
+
+    One connection, opened on first use and reopened after a failure (the failed publish
+    raises; the outbox keeps the event for the next try); publishes take turns on it."""
 
     def __init__(self, amqp_uri: str, service_name: str, config: dict):
         self.exchange = get_event_exchange(service_name, config)
-        self.publisher = Publisher(amqp_uri, use_confirms=True, serializer="json", declare=[self.exchange])
+        self.amqp_uri = amqp_uri
+        self.turn = Semaphore()
+        self.connection: kombu.Connection | None = None
+        self.producer: kombu.Producer | None = None
 
     def __call__(self, event: dict) -> None:
-        self.publisher.publish(event, exchange=self.exchange, routing_key=event["type"])
+        with self.turn:
+            try:
+                self._producer().publish(event, routing_key=event["type"], delivery_mode=PERSISTENT)
+            except Exception:
+                self.close()
+                raise
+
+    def _producer(self) -> kombu.Producer:
+        if self.producer is None:
+            self.connection = kombu.Connection(self.amqp_uri, transport_options={"confirm_publish": True})
+            channel = self.connection.channel()
+            self.exchange(channel).declare()
+            self.producer = kombu.Producer(channel, exchange=self.exchange, serializer="json")
+        return self.producer
+
+    def close(self) -> None:
+        if self.connection is not None:
+            with contextlib.suppress(Exception):
+                self.connection.release()
+        self.connection = self.producer = None
 
 
 class MongoStore(DependencyProvider):
@@ -59,8 +87,8 @@ class MongoStore(DependencyProvider):
         config = self.container.config
         self.client = mongo_client(config["MONGO_URI"], int(config.get("MONGO_TIMEOUT_MS", 5000)))
         db = self.client[config[self.database_key]]
-        publish = EventPublisher(config["AMQP_URI"], self.container.service_name, config)
-        self.outbox = Outbox(db, publish)
+        self.publish = EventPublisher(config["AMQP_URI"], self.container.service_name, config)
+        self.outbox = Outbox(db, self.publish)
         self.store = self.factory(db, self.outbox, config)
         self.sweep_seconds = float(config.get("OUTBOX_SWEEP_SECONDS", 5))
 
@@ -77,6 +105,7 @@ class MongoStore(DependencyProvider):
     def stop(self) -> None:
         self.stopping = True
         self.client.close()
+        self.publish.close()
 
     kill = stop
 

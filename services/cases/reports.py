@@ -11,6 +11,7 @@ from shared.actor import ROOT_ROLES, Actor
 from shared.clock import plain
 from shared.privacy import mask_phone, sees_numbers
 
+INTERNAL = ("_id", "counted", "opening")  # bookkeeping, not part of a case as callers see it
 SUMMARY_FIELDS = ("state", "category", "category_label", "urgency", "channel", "unit_id", "unit_path",
                   "community_id", "reported_at", "deadlines", "overdue", "external_ref", "version")
 
@@ -23,7 +24,7 @@ class Reader:
 
     def view(self, case: Mapping, rpc: str) -> dict:
         """The whole case with its timeline."""
-        out = {k: v for k, v in case.items() if k not in ("_id", "counted")}
+        out = {k: v for k, v in case.items() if k not in INTERNAL}
         out["case_id"] = case["_id"]
         out["reporter"] = self._reporter(case)
         self._audit(rpc, [case["_id"]])
