@@ -2,7 +2,7 @@
 
 from collections.abc import Iterable, Mapping, Sequence
 
-from services.rosters.privacy import mask_id_number, mask_phone
+from shared.privacy import mask_id_number, mask_phone
 
 
 def leader_view(entry: Mapping, unmasked: bool) -> dict:

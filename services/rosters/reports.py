@@ -3,10 +3,10 @@
 import re
 
 from services.rosters import queries, tree
-from services.rosters.privacy import sees_numbers
 from services.rosters.repository import RostersStore
 from shared.actor import Actor
 from shared.errors import field_error
+from shared.privacy import sees_numbers
 
 
 class Reader:

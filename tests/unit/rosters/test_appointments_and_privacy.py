@@ -4,9 +4,9 @@ import pytest
 
 from services.rosters.appointments import check_role, leader_entry, next_status
 from services.rosters.exceptions import InvalidTransition
-from services.rosters.privacy import mask_id_number, mask_phone, sees_numbers
 from services.rosters.queries import coverage_gaps, person_view, responsible_chain
 from shared.errors import ValidationFailed
+from shared.privacy import mask_id_number, mask_phone, sees_numbers
 
 JIAYUAN = {"_id": "unit_jiayuan", "name": "嘉园社区", "level": "community", "ancestors": ["unit_yuhua", "unit_zjt"],
            "config": {"levels": ["grid", "zone", "estate", "building", "unit"],
