@@ -3,14 +3,12 @@ event with publisher confirms, counters) beside a bare nameko echo in the same r
 
 import contextlib
 import random
-import time
 
 from nameko.standalone.rpc import ClusterRpcProxy
 
-from bench.harness import SECRET, bench_stack, measure_concurrent, service_process
+from bench.harness import SECRET, cases_cluster, measure_concurrent
 from services.rosters.demo import load_demo
 from shared.actor import Actor, context_for
-from shared.mongo import mongo_client
 from shared.stack.ports import wait_until
 
 CLIENTS = 4
@@ -19,18 +17,10 @@ CATEGORIES = ["drains", "street_lights", "sanitation", "parking", "noise", "leak
 
 
 def main() -> None:
-    with bench_stack() as stack:
-        versions = stack.versions()
-        print(f"stack: {stack.source}: RabbitMQ {versions['rabbitmq']}, {versions['mongodb']}")
-        suffix = int(time.time())
-        env = {"AMQP_URI": stack.amqp_uri, "MONGO_URI": stack.mongo_uri, "ROSTERS_DB": f"bench_rosters_{suffix}",
-               "CASES_DB": f"bench_cases_{suffix}", "ACTOR_SECRET": SECRET}
+    with cases_cluster() as (stack, env):
         context = context_for(Actor("bench", "system"), SECRET)
         config = {"AMQP_URI": stack.amqp_uri}
-        with service_process("bench.echo_service", env, "bench/echo.yml"), \
-                service_process("services.rosters.service", env, "services/rosters/config.yml"), \
-                service_process("services.cases.service", env, "services/cases/config.yml"), \
-                contextlib.ExitStack() as proxies:
+        with contextlib.ExitStack() as proxies:
             clients = [proxies.enter_context(ClusterRpcProxy(config, context_data=context, timeout=30))
                        for _ in range(CLIENTS)]
             wait_until(lambda: clients[0].echo.echo(x=1) == {"x": 1}, 60, "echo service")
@@ -48,9 +38,6 @@ def main() -> None:
                                       PER_CLIENT)
             intake = measure_concurrent([report(rpc) for rpc in clients], PER_CLIENT)
             stored = clients[0].cases.search(limit=1)["total"]
-        client = mongo_client(stack.mongo_uri)
-        client.drop_database(env["ROSTERS_DB"])
-        client.drop_database(env["CASES_DB"])
     print(f"{CLIENTS} clients x {PER_CLIENT} calls on {len(units)} demo units; cases stored: {stored}")
     print(f"{'':22}{'calls/s':>10}{'p50 ms':>10}{'p99 ms':>10}")
     for label, row in (("bare nameko echo", echo), ("cases.report", intake)):

@@ -9,7 +9,7 @@ from datetime import date, timedelta
 
 from nameko.standalone.rpc import ClusterRpcProxy
 
-from bench.harness import SECRET, bench_stack, measure, service_process
+from bench.harness import SECRET, cases_cluster, measure
 from services.cases import counting
 from shared.actor import Actor, context_for
 from shared.mongo import mongo_client
@@ -62,7 +62,8 @@ def generate(community: dict, scopes: list[list[str]], db) -> int:
         outcome = rng.choices(range(len(OUTCOMES)), weights)[0]
         batch.append({"_id": f"case_bench{n:07d}", "version": 1, "category": category, "urgency": "normal",
                       "channel": "visit", "community_id": community["unit_id"], "unit_id": scopes[b][-1],
-                      "lineage": [*community["ancestors"], *scopes[b]], "received_day": day.isoformat(),
+                      "lineage": [*community["ancestors"], *scopes[b]], "scope": [*community["ancestors"], *scopes[b]],
+                      "received_day": day.isoformat(),
                       **OUTCOMES[outcome][1]})
         for metric, amount in effects[(outcome, category)][category].items():
             per_building[(day, b, category, metric)] += amount
@@ -72,28 +73,23 @@ def generate(community: dict, scopes: list[list[str]], db) -> int:
     if batch:
         db["cases"].insert_many(batch, ordered=False)
     counters: dict[str, dict] = defaultdict(dict)
+    above = community["ancestors"]
     for (day, b, cat, metric), amount in per_building.items():
-        for counter_id in counting.bucket_ids(community["unit_id"], day):
-            for node in scopes[b]:
-                node_counts = counters[counter_id].setdefault(node, {}).setdefault(cat, {})
+        for period in counting.periods(day):
+            for node in [*above, *scopes[b]]:
+                node_counts = counters[f"{node}:{period}"].setdefault(cat, {})
                 node_counts[metric] = node_counts.get(metric, 0) + amount
-    db["counters"].insert_many([{"_id": cid, "n": nodes, "marks": {}} for cid, nodes in counters.items()])
+    docs = [{"_id": cid, "c": c, "marks": {}} for cid, c in counters.items()]
+    for start in range(0, len(docs), 5000):
+        db["counters"].insert_many(docs[start:start + 5000])
     return sum(v for k, v in per_building.items() if k[3] == "received")
 
 
 def main() -> None:
-    with bench_stack() as stack:
-        versions = stack.versions()
-        print(f"stack: {stack.source}: RabbitMQ {versions['rabbitmq']}, {versions['mongodb']}")
-        suffix = int(time.time())
-        env = {"AMQP_URI": stack.amqp_uri, "MONGO_URI": stack.mongo_uri, "ROSTERS_DB": f"bench_rosters_{suffix}",
-               "CASES_DB": f"bench_cases_{suffix}", "ACTOR_SECRET": SECRET}
+    with cases_cluster() as (stack, env):
         context = context_for(Actor("bench", "system"), SECRET)
         db = mongo_client(stack.mongo_uri)[env["CASES_DB"]]
-        with service_process("bench.echo_service", env, "bench/echo.yml"), \
-                service_process("services.rosters.service", env, "services/rosters/config.yml"), \
-                service_process("services.cases.service", env, "services/cases/config.yml"), \
-                ClusterRpcProxy({"AMQP_URI": stack.amqp_uri}, context_data=context, timeout=60) as rpc:
+        with ClusterRpcProxy({"AMQP_URI": stack.amqp_uri}, context_data=context, timeout=60) as rpc:
             wait_until(lambda: rpc.echo.echo(x=1) == {"x": 1}, 60, "echo service")
             wait_until(lambda: rpc.cases.search(limit=1) is not None, 60, "cases service")
             community, scopes = build_tree(rpc.rosters)
@@ -107,6 +103,8 @@ def main() -> None:
             assert whole["totals"]["received"] == received == CASES, whole["totals"]
             echo = measure(lambda i: rpc.echo.echo(node_id=community["unit_id"], **year), 200, warmup=10)
             rows = {
+                "stats, district, Jan 15-Dec 20": measure(
+                    lambda i: rpc.cases.stats(node_id=community["ancestors"][0], **ragged), 20, warmup=2),
                 "stats, community, whole year": measure(
                     lambda i: rpc.cases.stats(node_id=community["unit_id"], **year), 20, warmup=2),
                 "stats, community, Jan 15-Dec 20": measure(
@@ -114,8 +112,6 @@ def main() -> None:
                 "stats, one grid, Jan 15-Dec 20": measure(
                     lambda i: rpc.cases.stats(node_id=scopes[0][1], **ragged), 20, warmup=2),
             }
-        mongo_client(stack.mongo_uri).drop_database(env["CASES_DB"])
-        mongo_client(stack.mongo_uri).drop_database(env["ROSTERS_DB"])
     print(f"totals {whole['totals']}")
     print(f"rates {whole['rates']}")
     print(f"{'':34}{'calls/s':>10}{'p50 ms':>10}{'p99 ms':>10}")

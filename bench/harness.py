@@ -78,3 +78,24 @@ def measure_concurrent(calls: list[Callable[[int], object]], per_client: int, wa
     count = len(latencies)
     return {"calls": count, "calls_per_s": count / elapsed, "p50_ms": statistics.median(latencies),
             "p99_ms": latencies[int(count * 0.99) - 1]}
+
+
+@contextlib.contextmanager
+def cases_cluster() -> Iterator[tuple[Stack, dict]]:
+    """A stack with the echo, rosters and cases services running as processes on fresh
+    databases (dropped afterwards); yields the stack and the services' environment."""
+    from shared.mongo import mongo_client
+
+    with bench_stack() as stack:
+        versions = stack.versions()
+        print(f"stack: {stack.source}: RabbitMQ {versions['rabbitmq']}, {versions['mongodb']}")
+        suffix = int(time.time())
+        env = {"AMQP_URI": stack.amqp_uri, "MONGO_URI": stack.mongo_uri, "ROSTERS_DB": f"bench_rosters_{suffix}",
+               "CASES_DB": f"bench_cases_{suffix}", "ACTOR_SECRET": SECRET}
+        with service_process("bench.echo_service", env, "bench/echo.yml"), \
+                service_process("services.rosters.service", env, "services/rosters/config.yml"), \
+                service_process("services.cases.service", env, "services/cases/config.yml"):
+            yield stack, env
+        client = mongo_client(stack.mongo_uri)
+        client.drop_database(env["ROSTERS_DB"])
+        client.drop_database(env["CASES_DB"])

@@ -12,7 +12,7 @@ from services.cases.calendar import DeadlinePolicy
 from services.cases.exceptions import CaseChanged
 from services.cases.intake import case_id_for, journal_step, new_case
 from services.cases.repository import CasesStore
-from services.cases.roster import Roster, above_community, scope_of
+from services.cases.roster import Roster, scope_of
 from services.cases.taxonomy import Taxonomy
 from shared.actor import Actor
 from shared.errors import field_error
@@ -47,20 +47,7 @@ def report(store: CasesStore, roster: Roster, actor: Actor, data: Mapping, rules
         store.journal.commit(step)
     except CaseChanged:
         return store.cases.get(case_id)
-    _register_scope(store, unit)
     return step["create"]
-
-
-_known_scopes: set[tuple[str, str]] = set()
-
-
-def _register_scope(store: CasesStore, unit: Mapping) -> None:
-    """Nodes above the community learn which communities have cases (once per process)."""
-    for node_id in above_community(unit):
-        key = (node_id, unit["community_id"])
-        if key not in _known_scopes:
-            store.counters.add_to_scope(node_id, unit["community_id"])
-            _known_scopes.add(key)
 
 
 def act(store: CasesStore, actor: Actor, case_id: str, command: str, data: Mapping, rules: Rules,

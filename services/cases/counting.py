@@ -1,8 +1,9 @@
 """Statistics as counters: what each step adds, where it is added, and the rates read back.
 
-Counters are kept per community and per day (and month) the case was *received*, so a
-period's figures describe the cases received in it and what has become of them; every
-node from the community down to the building has its own counts per category.
+Counters are kept per node of the tree (from the district down to the building) and per
+day and month the case was *received*, so a period's figures describe the cases received in
+it and what has become of them. A counter document `<node>:<YYYY-MM-DD|YYYY-MM>` holds
+`c.<category>.<metric>`: small, whatever the number of cases.
 """
 
 from collections.abc import Iterable, Mapping
@@ -71,15 +72,18 @@ def counted_after(before: Mapping | None, after: Mapping) -> list[str]:
     return sorted(set((before or {}).get("counted", [])) | reached(after))
 
 
-def bucket_ids(community_id: str, received_day: date) -> tuple[str, str]:
-    """The day and month counter documents of a community."""
-    return f"{community_id}:{received_day.isoformat()}", f"{community_id}:{received_day.isoformat()[:7]}"
+def periods(received_day: date) -> list[str]:
+    """The day and the month a case received that day is counted under."""
+    return [received_day.isoformat(), received_day.isoformat()[:7]]
 
 
-def increments(scope: Iterable[str], changes: Mapping[str, Mapping[str, int]]) -> dict[str, int]:
-    """`$inc` paths for every node of the case's scope."""
-    return {f"n.{node}.{category}.{metric}": amount
-            for node in scope for category, metrics in changes.items() for metric, amount in metrics.items()}
+def expand(counts: Mapping) -> dict[str, dict[str, int]]:
+    """A step's counts `{nodes, periods, inc}` as counter document id → `$inc` paths."""
+    if not counts:
+        return {}
+    paths = {f"c.{category}.{metric}": amount for category, metrics in counts["inc"].items()
+             for metric, amount in metrics.items()}
+    return {f"{node}:{period}": paths for node in counts["nodes"] for period in counts["periods"]}
 
 
 def add_up(node_counts: Iterable[Mapping[str, Mapping[str, int]]]) -> dict[str, dict[str, int]]:

@@ -55,15 +55,14 @@ def event_payload(case: Mapping, from_state: str | None, detail: Mapping) -> dic
     }
 
 
-def counts(before: Mapping | None, after: Mapping) -> dict[str, list[dict]]:
-    """Counter document id → `{path, by}` increments for the step from `before` to `after`
-    (a list, because a stored key may not contain dots)."""
+def counts(before: Mapping | None, after: Mapping) -> dict:
+    """What the step from `before` to `after` adds: `inc` (category → metric → amount) for
+    each of `nodes` in each of `periods` (see `counting.expand`)."""
     changes = counting.deltas(before, after)
     if not changes:
         return {}
-    increments = [{"path": path, "by": amount} for path, amount in counting.increments(after["scope"], changes).items()]
-    day, month = counting.bucket_ids(after["community_id"], datetime.fromisoformat(after["received_day"]).date())
-    return {day: increments, month: increments}
+    return {"nodes": list(after["scope"]), "inc": changes,
+            "periods": counting.periods(datetime.fromisoformat(after["received_day"]).date())}
 
 
 def watch_for(before: Mapping | None, after: Mapping, supervise_every: timedelta) -> dict | str | None:

@@ -33,6 +33,7 @@ from pymongo import UpdateOne
 from pymongo.database import Database
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
+from services.cases import counting
 from services.cases.exceptions import CaseChanged
 from shared.clock import utcnow
 from shared.ids import new_id
@@ -225,9 +226,9 @@ class Journal:
         increments: dict[str, dict[str, int]] = defaultdict(dict)
         keys: dict[str, list[str]] = defaultdict(list)
         for step in steps:
-            for counter_id, paths in step["counts"].items():
-                for inc in paths:
-                    increments[counter_id][inc["path"]] = increments[counter_id].get(inc["path"], 0) + inc["by"]
+            for counter_id, paths in counting.expand(step["counts"]).items():
+                for path, amount in paths.items():
+                    increments[counter_id][path] = increments[counter_id].get(path, 0) + amount
                 keys[counter_id].append(step["_id"])
         for counter_id, paths in increments.items():
             self.count(counter_id, paths, keys[counter_id])

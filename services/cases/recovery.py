@@ -16,6 +16,7 @@ from collections.abc import Mapping
 
 from pymongo.errors import DuplicateKeyError
 
+from services.cases import counting
 from services.cases.journal import Journal
 
 
@@ -85,9 +86,9 @@ def _own_held(journal: Journal, cutoff) -> int:
 def _finish(journal: Journal, key: str, case_id: str, record: Mapping) -> None:
     for event in record["events"]:
         journal.publish(event)
-    for counter_id, paths in record["counts"].items():
+    for counter_id, paths in counting.expand(record["counts"]).items():
         if not journal.marked(counter_id, key):
-            journal.count(counter_id, {i["path"]: i["by"] for i in paths}, [key])
+            journal.count(counter_id, paths, [key])
     journal.watch({**record, "case_id": case_id})
 
 

@@ -68,12 +68,7 @@ class Reader:
         node = roster.node(node_id, "node_id")
         self.actor.require([*node["ancestors"], node["unit_id"]])
         self.store.journal.settle()
-        communities = [node["community_id"]] if node.get("community_id") else self.store.counters.scope(node_id)
-        key = node_id if node.get("community_id") else None
-        parts = []
-        for community_id in communities:
-            ids = [f"{community_id}:{b}" for b in period_buckets(first, last)]
-            parts.extend(self.store.counters.parts(ids, key or community_id))
+        parts = self.store.counters.parts(f"{node_id}:{bucket}" for bucket in period_buckets(first, last))
         figures = counting.summary(counting.add_up(parts))
         return {"node_id": node_id, "date_from": first.isoformat(), "date_to": last.isoformat(), **figures}
 

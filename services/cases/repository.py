@@ -11,7 +11,7 @@ from pymongo.database import Database
 
 from services.cases import recovery
 from services.cases.exceptions import CaseNotFound, MeetingNotFound
-from services.cases.journal import Journal, upsert_retrying
+from services.cases.journal import Journal
 from shared.clock import utcnow
 from shared.outbox import Outbox
 
@@ -40,24 +40,17 @@ class Cases:
 
 
 class Counters:
-    """Counter documents `<community>:<day|month>` with `n.<node>.<category>.<metric>`."""
+    """Counter documents `<node>:<day|month>` with `c.<category>.<metric>`."""
 
     def __init__(self, collection: Collection):
         self.coll = collection
 
-    def parts(self, counter_ids: Iterable[str], node_id: str) -> list[dict]:
-        """`n.<node_id>` of each counter document that exists, read concurrently."""
+    def parts(self, counter_ids: Iterable[str]) -> list[dict]:
+        """The `c` part (category → metric → count) of each counter document that exists,
+        read concurrently."""
         pool = eventlet.GreenPool(16)
-        docs = pool.imap(lambda i: self.coll.find_one({"_id": i}, {f"n.{node_id}": 1}), list(counter_ids))
-        return [((doc.get("n") or {}).get(node_id) or {}) for doc in docs if doc]
-
-    def scope(self, node_id: str) -> list[str]:
-        """Communities with cases under a node above community level."""
-        doc = self.coll.find_one({"_id": f"scope:{node_id}"})
-        return sorted((doc or {}).get("communities", []))
-
-    def add_to_scope(self, node_id: str, community_id: str) -> None:
-        upsert_retrying(self.coll, f"scope:{node_id}", {"$addToSet": {"communities": community_id}})
+        docs = pool.imap(lambda i: self.coll.find_one({"_id": i}, {"c": 1}), list(counter_ids))
+        return [doc.get("c") or {} for doc in docs if doc]
 
 
 class Watches:

@@ -68,15 +68,7 @@ class Roster:
 
 
 def scope_of(unit: Mapping) -> list[str]:
-    """The nodes a case at this unit is counted under: its community and every level below
-    it down to the building (units and households are too fine for statistics)."""
+    """The nodes a case at this unit is counted under: every level from the root down to the
+    building (units and households are too fine for statistics)."""
     lineage = [*unit["ancestors"], unit["unit_id"]]
-    below = lineage[lineage.index(unit["community_id"]):]
-    if unit["level"] in ("unit", "household") and len(below) > 1:
-        below = below[:-1]
-    return below
-
-
-def above_community(unit: Mapping) -> list[str]:
-    lineage = unit["ancestors"]
-    return lineage[:lineage.index(unit["community_id"])] if unit["community_id"] in lineage else []
+    return lineage[:-1] if unit["level"] in ("unit", "household") else lineage

@@ -93,18 +93,19 @@ def test_counted_after_keeps_what_was_counted_even_when_the_case_no_longer_shows
     assert counting.counted_after(before, after) == ["overdue", "received"]
 
 
-def test_increments_reach_every_node_of_the_case_scope():
-    scope = ["unit_jiayuan", "unit_jinchang", "unit_jc2"]
+def test_a_steps_counts_reach_every_node_of_its_scope_for_the_day_and_the_month():
+    counts = {"nodes": ["unit_jiayuan", "unit_jc2"], "periods": counting.periods(date(2026, 3, 2)),
+              "inc": {"drains": {"received": 1, "escalated": 1}}}
 
-    paths = counting.increments(scope, {"drains": {"received": 1}})
+    expanded = counting.expand(counts)
 
-    assert paths == {"n.unit_jiayuan.drains.received": 1, "n.unit_jinchang.drains.received": 1,
-                     "n.unit_jc2.drains.received": 1}
+    paths = {"c.drains.received": 1, "c.drains.escalated": 1}
+    assert expanded == {"unit_jiayuan:2026-03-02": paths, "unit_jiayuan:2026-03": paths,
+                        "unit_jc2:2026-03-02": paths, "unit_jc2:2026-03": paths}
 
 
-def test_counter_documents_are_kept_per_community_day_and_month():
-    assert counting.bucket_ids("unit_jiayuan", date(2026, 3, 2)) == ("unit_jiayuan:2026-03-02",
-                                                                       "unit_jiayuan:2026-03")
+def test_a_step_that_changes_no_count_touches_no_counter_document():
+    assert counting.expand({}) == {}
 
 
 def test_adding_up_counter_parts_gives_every_metric_per_category():
