@@ -12,6 +12,7 @@ from pymongo.database import Database
 from services.cases import recovery
 from services.cases.exceptions import CaseNotFound, MeetingNotFound
 from services.cases.journal import Journal
+from shared.audit import PiiReads
 from shared.clock import utcnow
 from shared.outbox import Outbox
 
@@ -80,17 +81,6 @@ class Meetings:
     def update(self, meeting_id: str, change: Mapping) -> dict:
         self.coll.update_one({"_id": meeting_id}, {"$set": {**change, "updated_at": utcnow()}})
         return self.get(meeting_id)
-
-
-class PiiReads:
-    """Audit of every read that returned residents' numbers unmasked."""
-
-    def __init__(self, collection: Collection):
-        self.coll = collection
-
-    def record(self, actor: Mapping, rpc: str, case_ids: list[str]) -> None:
-        if case_ids:
-            self.coll.insert_one({"actor": dict(actor), "rpc": rpc, "cases": case_ids, "at": utcnow()})
 
 
 class CasesStore:

@@ -15,6 +15,7 @@ from pymongo.errors import DuplicateKeyError
 
 from services.rosters.exceptions import AppointmentNotFound, PersonNotFound, UnitNotFound
 from services.rosters.unitcache import UnitCache
+from shared.audit import PiiReads
 from shared.clock import utcnow
 from shared.errors import NotFound
 from shared.outbox import Outbox
@@ -195,17 +196,6 @@ class ImportJobs:
         if job is None:
             raise NotFound(f"no import job {job_id}", [{"field": "job_id", "reason": "not found"}])
         return job
-
-
-class PiiReads:
-    """Audit of every read that returned unmasked phone or ID numbers."""
-
-    def __init__(self, collection: Collection):
-        self.coll = collection
-
-    def record(self, actor: Mapping, rpc: str, subject_ids: list[str]) -> None:
-        if subject_ids:
-            self.coll.insert_one({"actor": dict(actor), "rpc": rpc, "subjects": subject_ids, "at": utcnow()})
 
 
 class RostersStore:

@@ -88,14 +88,20 @@ def test_the_same_hotline_ticket_twice_is_one_case(cases, place):
     assert cases.search(node_id=place("名都凯旋城"))["total"] == 1
 
 
-def test_a_unit_leader_sees_the_reporters_phone_masked(rpc_as, cases, place, demo):
-    case = cases.report(**drain_report(place("金昌花园/2栋/1单元")))
+def test_a_unit_leader_sees_the_reporters_phone_masked_and_only_unmasked_reads_are_audited(rpc_as, place,
+                                                                                            cases_service, cases_db):
     leader = rpc_as(who="康早新", role="unit_leader", jurisdiction=[place("金昌花园/2栋/1单元")]).cases
+    secretary = rpc_as(who="曾玉琴", role="secretary", jurisdiction=[place("嘉园社区")]).cases
+    case = leader.report(**drain_report(place("金昌花园/2栋/1单元")))
 
     seen = leader.get_case(case_id=case["case_id"])
+    unmasked = secretary.get_case(case_id=case["case_id"])
 
-    assert seen["reporter"]["phone"] == "139****1111"
-    assert cases.get_case(case_id=case["case_id"])["reporter"]["phone"] == "13900001111"
+    assert case["reporter"]["phone"] == seen["reporter"]["phone"] == "139****1111"
+    assert unmasked["reporter"]["phone"] == "13900001111"
+    audit = list(cases_db["pii_reads"].find({}, {"_id": 0, "at": 0}))
+    assert audit == [{"actor": {"who": "曾玉琴", "role": "secretary", "jurisdiction": [place("嘉园社区")]},
+                      "rpc": "get_case", "subjects": [case["case_id"]]}]
 
 
 def test_statistics_count_what_happened_under_the_estate(cases, place):

@@ -1,0 +1,17 @@
+"""Audit of personal information: every read that returned phone or ID numbers unmasked."""
+
+from collections.abc import Mapping
+
+from pymongo.collection import Collection
+
+from shared.clock import utcnow
+
+
+class PiiReads:
+    def __init__(self, collection: Collection):
+        self.coll = collection
+
+    def record(self, actor: Mapping, rpc: str, subject_ids: list[str]) -> None:
+        """Who read whose numbers, through which RPC, and when."""
+        if subject_ids:
+            self.coll.insert_one({"actor": dict(actor), "rpc": rpc, "subjects": subject_ids, "at": utcnow()})
