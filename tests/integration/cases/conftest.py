@@ -16,7 +16,7 @@ def cases_db(database_name, mongo):
 
 @pytest.fixture
 def cases_config(stack, cases_db):
-    return service_config(stack, CASES_DB=cases_db.name, STEP_TAKEOVER_SECONDS=1, OVERDUE_SCAN_SECONDS=3600)
+    return service_config(stack, CASES_DB=cases_db.name, STEP_TAKEOVER_SECONDS=10, OVERDUE_SCAN_SECONDS=3600)
 
 
 @pytest.fixture

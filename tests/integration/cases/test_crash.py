@@ -7,8 +7,15 @@ import time
 
 import pytest
 
+from tests.conftest import service_config
 from tests.events import EventTap
 from tests.integration.cases.conftest import drain_report
+
+
+@pytest.fixture
+def cases_config(stack, cases_db):
+    """A short takeover time, so the running service finishes a dead writer's steps quickly."""
+    return service_config(stack, CASES_DB=cases_db.name, STEP_TAKEOVER_SECONDS=1, OVERDUE_SCAN_SECONDS=3600)
 
 
 def dispatched_case(cases, place) -> str:
