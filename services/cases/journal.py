@@ -112,6 +112,14 @@ class Journal:
         """The block number of a case id this instance reserved, else None."""
         return int(case_id[len(self.prefix):], 16) if case_id.startswith(self.prefix) else None
 
+    def _listed(self, step: Mapping) -> bool:
+        """Whether a step goes on the pending list: every step but a new case with a reserved id
+        (the reserved block and its release mark account for those)."""
+        return step["version"] > 1 or self.seq_of(step["case_id"]) is None
+
+    def _unhold(self, step: Mapping) -> None:
+        self.held.pop(self.seq_of(step["case_id"]) or 0, None)
+
     def _write_forever(self, written: LightQueue) -> None:
         while True:
             batch = [self.pending.get()]
@@ -156,7 +164,7 @@ class Journal:
         """Claim and write a batch; answers each waiter; returns the steps written."""
         now = self.clock()
         stamped = [{**step, "at": now, "writer": self.instance} for step, _ in batch]
-        listed = [s["_id"] for s in stamped if s["version"] > 1 or self.seq_of(s["case_id"]) is None]
+        listed = [s["_id"] for s in stamped if self._listed(s)]
         if listed:
             self.instances.update_one({"_id": self.instance}, {"$set": {
                 "seen_at": now, **{f"pending.{k}": now for k in listed}}}, upsert=True)
@@ -187,8 +195,8 @@ class Journal:
     def _forget(self, lost: list[dict]) -> None:
         """Steps another writer beat: off the pending list, and no hold on the release mark."""
         for step in lost:
-            self.held.pop(self.seq_of(step["case_id"]) or 0, None)
-        keys = [s["_id"] for s in lost if s["version"] > 1 or self.seq_of(s["case_id"]) is None]
+            self._unhold(step)
+        keys = [s["_id"] for s in lost if self._listed(s)]
         if keys:
             self.release(self.instance, keys)
 
@@ -235,9 +243,8 @@ class Journal:
         for step in steps:
             self.watch(step)
         for step in steps:
-            self.held.pop(self.seq_of(step["case_id"]) or 0, None)
-        self.release(self.instance, [s["_id"] for s in steps if s["version"] > 1 or self.seq_of(s["case_id"]) is None],
-                     self.release_mark())
+            self._unhold(step)
+        self.release(self.instance, [s["_id"] for s in steps if self._listed(s)], self.release_mark())
         for counter_id, finished in keys.items():
             self.unmark.setdefault(counter_id, set()).update(finished)
 
