@@ -83,7 +83,8 @@ def main() -> None:
                 service_process("services.rosters.service", env, "services/rosters/config.yml"), \
                 ClusterRpcProxy({"AMQP_URI": stack.amqp_uri}, context_data=context, timeout=30) as rpc:
             wait_until(lambda: rpc.echo.echo(x=1) == {"x": 1}, 60, "echo service")
-            wait_until(lambda: rpc.rosters.search_people(limit=1) is not None, 60, "rosters service")
+            wait_until(lambda: rpc.rosters.unit_cache_status()["last_load"] is not None, 300, "rosters unit load")
+            print(f"rosters unit cache: {rpc.rosters.unit_cache_status()}")
             rng = random.Random(7)
             sample = [rng.choice(unit_ids) for _ in range(CALLS + 100)]
             chain = rpc.rosters.responsible_chain(unit_id=sample[0])

@@ -34,3 +34,10 @@ def load_config(path: str | Path, environ: Mapping[str, str] | None = None) -> d
     """Read a YAML config file with placeholders expanded; scalars keep YAML types."""
     text = expand(Path(path).read_text(encoding="utf-8"), environ)
     return yaml.safe_load(text) or {}
+
+
+def flag(value: Any) -> bool:
+    """A yes/no setting, whether YAML already made it a bool or it arrived as text."""
+    if isinstance(value, str):
+        return value.strip().lower() in ("1", "true", "yes", "on")
+    return bool(value)

@@ -4,10 +4,14 @@ Writes that cause events carry them in the same single-document update (`pending
 and are relayed through the outbox right after.
 """
 
-from collections.abc import Iterable, Mapping
+import logging
+import time
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import eventlet
+from bson.codec_options import CodecOptions
+from bson.raw_bson import RawBSONDocument
 from pymongo import ASCENDING
 from pymongo.collection import Collection
 from pymongo.database import Database
@@ -17,8 +21,12 @@ from services.rosters.exceptions import AppointmentNotFound, PersonNotFound, Uni
 from services.rosters.unitcache import UnitCache
 from shared.audit import PiiReads
 from shared.clock import utcnow
+from shared.config import flag
 from shared.errors import NotFound
 from shared.outbox import Outbox
+
+log = logging.getLogger(__name__)
+RAW = CodecOptions(document_class=RawBSONDocument)
 
 
 class EventSourcedCollection:
@@ -84,7 +92,7 @@ class Units(EventSourcedCollection):
         self.cache = cache if cache is not None else UnitCache(0)
 
     def cached(self, unit_id: str) -> dict:
-        """The unit, from the cache when it holds it; treat the result as read-only."""
+        """The unit, from the cache when it holds it."""
         unit = self.cache.get(unit_id)
         if unit is None:
             stamp = self.cache.stamp()
@@ -105,6 +113,12 @@ class Units(EventSourcedCollection):
         for doc in read.values():
             self.cache.put(doc, stamp)
         return found | read
+
+    def load_all(self, lifetime: float) -> int:
+        """Read every unit into the cache, each kept `lifetime` seconds; how many were kept."""
+        stamp = self.cache.stamp()
+        return sum(self.cache.put(unit, stamp, lifetime)
+                   for unit in self.coll.with_options(codec_options=RAW).find({}, batch_size=1000))
 
     def forget(self, unit_id: str, subtree: bool = False) -> None:
         """Another instance announced a change of this unit (and with `subtree`, of those below)."""
@@ -203,13 +217,43 @@ class RostersStore:
 
     def __init__(self, db: Database, outbox: Outbox, config: Mapping | None = None):
         config = config or {}
-        cache = UnitCache(float(config.get("CHAIN_CACHE_SECONDS", 60)), int(config.get("UNIT_CACHE_ENTRIES", 20_000)))
+        cache = UnitCache(float(config.get("CHAIN_CACHE_SECONDS", 600)), int(config.get("UNIT_CACHE_ENTRIES", 200_000)))
+        self.preload = flag(config.get("UNIT_CACHE_PRELOAD", False)) and cache.seconds > 0
+        self.last_load: dict | None = None
         self.units = Units(db["units"], outbox, cache)
         self.people = People(db["people"], outbox)
         self.appointments = Appointments(db["appointments"], outbox)
         self.duty = Duty(db["duty"])
         self.imports = ImportJobs(db["imports"])
         self.pii_reads = PiiReads(db["pii_reads"])
+
+    def start(self, spawn: Callable) -> None:
+        if self.preload:
+            spawn(self._keep_units_loaded, identifier="unit_preload")
+
+    def _keep_units_loaded(self) -> None:
+        """Every unit in the cache, read again every `CHAIN_CACHE_SECONDS` so none expires
+        while the database answers (a missed `unit_changed` shows by the next reload)."""
+        cache = self.units.cache
+        while True:
+            started = time.monotonic()
+            try:
+                kept = self.units.load_all(lifetime=2 * cache.seconds)
+            except Exception:  # noqa: BLE001 - chains read the database meanwhile; try again
+                log.warning("loading units into the cache failed", exc_info=True)
+                eventlet.sleep(min(cache.seconds, 30))
+                continue
+            took = time.monotonic() - started
+            self.last_load = {"units": kept, "seconds": round(took, 3), "finished_at": utcnow().isoformat()}
+            if len(cache) >= cache.max_entries:
+                log.warning("unit cache full at %d units: raise UNIT_CACHE_ENTRIES", cache.max_entries)
+            log.info("%d units loaded into the cache in %.1fs", kept, took)
+            eventlet.sleep(max(cache.seconds - took, 1))
+
+    def unit_cache_status(self) -> dict:
+        cache = self.units.cache
+        return {"cached": len(cache), "max_entries": cache.max_entries, "seconds": cache.seconds,
+                "preload": self.preload, "last_load": self.last_load}
 
     def ensure_indexes(self) -> None:
         self.units.coll.create_index("ancestors")

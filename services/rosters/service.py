@@ -91,6 +91,11 @@ class RostersService:
     def responsible_chain(self, **data) -> list[dict]:
         return self._reader().responsible_chain(UNIT_REF.load_or_raise(data)["unit_id"])
 
+    @rpc
+    def unit_cache_status(self) -> dict:
+        """How many units this process holds, and when it last loaded them all (for ops)."""
+        return self.store.unit_cache_status()
+
     @rpc(expected_exceptions=EXPECTED)
     def set_duty(self, **data) -> int:
         return commands.set_duty(self.store, self.actor(), schemas.SetDuty().load_or_raise(data))

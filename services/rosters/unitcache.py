@@ -1,55 +1,83 @@
 """An in-process cache of units that every rosters instance keeps correct by forgetting
 changed units when it writes them and when any instance announces `unit_changed`."""
 
+import sys
 import time
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Callable, Mapping
+from itertools import islice
+
+import bson
+from bson.raw_bson import RawBSONDocument
+
+FORGET_LOG = 10_000
 
 
 class UnitCache:
-    """Units by id, each kept at most `seconds` (the safety net for a missed announcement).
+    """Units by id, each kept as its BSON bytes (about a sixth of the memory a dict takes)
+    and handed out as a fresh dict, for at most `seconds` unless stored with a longer life.
 
-    A reader takes a `stamp()` before it reads the database and hands it to `put`; if any
-    unit was forgotten meanwhile the read may predate that change, so it is not stored.
-    Past `max_entries` the least recently stored unit goes first; `seconds <= 0` disables it.
+    A reader takes a `stamp()` before it reads the database and hands it to `put`; if that
+    unit (or, for a subtree forget, one above it) was forgotten meanwhile, the read may
+    predate the change and is not stored. Past `max_entries` the least recently stored unit
+    goes first; `seconds <= 0` disables the cache.
     """
 
-    def __init__(self, seconds: float, max_entries: int = 20_000, clock: Callable[[], float] = time.monotonic):
+    def __init__(self, seconds: float, max_entries: int = 200_000, clock: Callable[[], float] = time.monotonic):
         self.seconds = seconds
         self.max_entries = max_entries
         self.clock = clock
-        self.entries: OrderedDict[str, tuple[float, Mapping]] = OrderedDict()
+        self.entries: OrderedDict[str, tuple[float, bytes, tuple[str, ...]]] = OrderedDict()
         self.generation = 0
+        self.forgotten: deque[tuple[str, bool]] = deque(maxlen=FORGET_LOG)
 
-    def get(self, unit_id: str) -> Mapping | None:
+    def get(self, unit_id: str) -> dict | None:
         entry = self.entries.get(unit_id)
         if entry is None:
             return None
         if entry[0] < self.clock():
             self.entries.pop(unit_id, None)
             return None
-        return entry[1]
+        return bson.decode(entry[1])
 
     def stamp(self) -> int:
-        """Take before reading a unit from the database; give to `put` with what was read."""
+        """Take before reading units from the database; give to `put` with what was read."""
         return self.generation
 
-    def put(self, unit: Mapping, stamp: int) -> None:
-        if self.seconds <= 0 or stamp != self.generation:
-            return
-        self.entries[unit["_id"]] = (self.clock() + self.seconds, unit)
+    def put(self, unit: Mapping, stamp: int, lifetime: float | None = None) -> bool:
+        """Keep `unit` for `lifetime` seconds (default `seconds`); False when it was not kept."""
+        if self.seconds <= 0:
+            return False
+        ancestors = tuple(map(sys.intern, unit.get("ancestors", ())))  # shared by every unit below
+        if self._forgotten_since(stamp, unit["_id"], ancestors):
+            return False
+        raw = unit.raw if isinstance(unit, RawBSONDocument) else bson.encode(unit)
+        self.entries[unit["_id"]] = (self.clock() + (lifetime or self.seconds), raw, ancestors)
         self.entries.move_to_end(unit["_id"])
         while len(self.entries) > self.max_entries:
             self.entries.popitem(last=False)
+        return True
 
     def forget(self, unit_id: str, subtree: bool = False) -> None:
         """Drop a unit, and with `subtree` every cached unit below it as well."""
         self.generation += 1
+        self.forgotten.append((unit_id, subtree))
         self.entries.pop(unit_id, None)
         if subtree:
-            below = [i for i, (_, unit) in self.entries.items() if unit_id in unit.get("ancestors", ())]
+            below = [i for i, (_, _, ancestors) in self.entries.items() if unit_id in ancestors]
             for i in below:
                 del self.entries[i]
+
+    def _forgotten_since(self, stamp: int, unit_id: str, ancestors: tuple[str, ...]) -> bool:
+        since = self.generation - stamp
+        if since == 0:
+            return False
+        if since > len(self.forgotten):
+            return True  # the log no longer reaches back to the stamp
+        for forgotten_id, subtree in islice(reversed(self.forgotten), since):
+            if forgotten_id == unit_id or (subtree and forgotten_id in ancestors):
+                return True
+        return False
 
     def __len__(self) -> int:
         return len(self.entries)

@@ -85,3 +85,24 @@ def test_estate_facts_set_through_one_instance_show_in_the_other_instances_chain
     assert event["payload"] == {"unit_id": find_place(demo_street, "嘉园社区/金昌花园"),
                                 "community_id": find_place(demo_street, "嘉园社区"), "change": "facts_set",
                                 "subtree": False}
+
+
+def test_a_preloading_instance_serves_chains_from_memory_and_its_next_load_picks_up_any_change(
+        stack, container_factory, rosters_db, rpc_as, two_instances):
+    demo = load_demo(rpc_as().rosters)
+    unit_id = find_place(demo, JINCHANG_2_1)
+    slow, fast = (container_factory(RostersService, service_config(
+        stack, ROSTERS_DB=rosters_db.name, UNIT_CACHE_PRELOAD=True, CHAIN_CACHE_SECONDS=seconds))
+        for seconds in (600, 1))
+    for instance in (slow, fast):
+        instance.start()
+    units_stored = rosters_db.units.count_documents({})
+    def units_loaded(instance) -> int | None:
+        return (call(instance, "unit_cache_status")["last_load"] or {}).get("units")
+
+    assert eventually(lambda: [units_loaded(slow), units_loaded(fast)], [units_stored] * 2) == [units_stored] * 2
+
+    rosters_db.units.update_one({"_id": find_place(demo, "嘉园社区/金昌花园/2栋")}, {"$set": {"name": "二栋"}})
+
+    assert call(slow, "responsible_chain", unit_id=unit_id)[1]["name"] == "2栋"
+    assert eventually(lambda: call(fast, "responsible_chain", unit_id=unit_id)[1]["name"], "二栋") == "二栋"

@@ -1,8 +1,11 @@
 """The unit cache: what it keeps, what a change makes it forget, and reads that raced a change."""
 
+import bson
+from bson.raw_bson import RawBSONDocument
+
 from services.rosters.commands import unit_changed
 from services.rosters.repository import Units
-from services.rosters.unitcache import UnitCache
+from services.rosters.unitcache import FORGET_LOG, UnitCache
 
 JIAYUAN = {"_id": "unit_jiayuan", "name": "嘉园社区", "level": "community", "community_id": "unit_jiayuan",
            "ancestors": ["unit_yuhua", "unit_zuojiatang"], "leaders": []}
@@ -128,3 +131,76 @@ def test_a_unit_changed_event_names_the_unit_its_community_and_the_change():
     assert event["type"] == "unit_changed"
     assert event["payload"] == {"unit_id": "unit_jinchang", "community_id": "unit_jiayuan", "change": "renamed",
                                 "subtree": True}
+
+
+def test_a_cached_unit_is_handed_out_as_a_fresh_copy_each_time():
+    cache = UnitCache(60)
+    cache.put(BUILDING_2, cache.stamp())
+
+    cache.get("unit_jc2")["name"] = "changed by a caller"
+
+    assert cache.get("unit_jc2") == BUILDING_2
+
+
+def test_a_read_that_overlapped_a_change_of_another_unit_is_kept():
+    cache = UnitCache(60)
+    stamp = cache.stamp()
+
+    cache.forget("unit_jinchang")
+    cache.put(BUILDING_2, stamp)
+
+    assert cache.get("unit_jc2") == BUILDING_2
+
+
+def test_a_read_that_overlapped_a_subtree_change_above_it_is_not_kept():
+    cache = UnitCache(60)
+    stamp = cache.stamp()
+
+    cache.forget("unit_jinchang", subtree=True)
+
+    assert cache.put(BUILDING_2, stamp) is False and cache.get("unit_jc2") is None
+
+
+def test_a_read_older_than_the_log_of_forgotten_units_is_not_kept():
+    cache = UnitCache(60)
+    stamp = cache.stamp()
+
+    for n in range(FORGET_LOG + 1):
+        cache.forget(f"unit_other_{n}")
+
+    assert cache.put(BUILDING_2, stamp) is False
+
+
+def test_a_unit_stored_with_a_longer_life_outlives_the_default():
+    now = [1000.0]
+    cache = UnitCache(60, clock=lambda: now[0])
+    cache.put(BUILDING_2, cache.stamp(), lifetime=120)
+
+    now[0] += 100
+
+    assert cache.get("unit_jc2") == BUILDING_2
+
+
+class FakeRawUnitsCollection(FakeUnitsCollection):
+    """Also answers a whole-collection `find`, as raw BSON documents like the real one."""
+
+    def with_options(self, codec_options):
+        assert codec_options.document_class is RawBSONDocument
+        return self
+
+    def find(self, query: dict, batch_size: int):
+        assert query == {}
+        return [RawBSONDocument(bson.encode(doc)) for doc in self.docs.values()]
+
+
+def test_loading_all_units_serves_every_later_read_from_memory():
+    collection = FakeRawUnitsCollection([*ABOVE, JIAYUAN, JINCHANG, BUILDING_2, UNIT_2_1])
+    units = Units(collection, outbox=None, cache=UnitCache(60))
+
+    kept = units.load_all(lifetime=120)
+    unit = units.cached("unit_jc2_1")
+    ancestors = units.chain_ancestors(unit)
+
+    assert kept == 6 and unit == UNIT_2_1
+    assert set(ancestors) == {"unit_jiayuan", "unit_jinchang", "unit_jc2"}
+    assert collection.reads == []
