@@ -18,6 +18,7 @@ updates). What a dead instance left unfinished is finished by the sweep of anoth
 (`services.cases.recovery`).
 """
 
+import contextlib
 import logging
 import os
 from collections import defaultdict
@@ -27,7 +28,7 @@ from typing import Any
 
 import eventlet
 from eventlet.event import Event
-from eventlet.queue import LightQueue
+from eventlet.queue import Empty, LightQueue
 from eventlet.semaphore import Semaphore
 from pymongo import UpdateOne
 from pymongo.database import Database
@@ -41,7 +42,7 @@ from shared.ids import new_id
 log = logging.getLogger(__name__)
 BATCH = 200
 RESERVE = 100  # fresh case ids reserved per write of the instance document
-FINISH_WINDOW = 0.1  # seconds: statistics lag the answer to a command by about this much
+FINISH_WINDOW = 0.5  # seconds: statistics read through another instance lag a command by about this much
 RECORDED_IN_CASE = ("create", "set", "entry")  # a step document keeps only what finishing it needs
 
 
@@ -66,6 +67,7 @@ class Journal:
         self.unmark: dict[str, set[str]] = {}  # counter doc → marks of finished steps, dropped on its next write
         self.in_flight = 0  # steps this instance has queued and not yet finished or given up
         self.pending: LightQueue | None = None
+        self.hurry = LightQueue()  # a statistics read wants the open window finished now
 
     def start(self, spawn: Callable[..., Any]) -> None:
         """Write, publish and finish steps in batches on background threads from now on."""
@@ -105,6 +107,8 @@ class Journal:
         """Wait until every step this instance has answered for is finished (its counts
         added), so a read of statistics right after a command includes it."""
         deadline = eventlet.hubs.get_hub().clock() + timeout
+        if self.in_flight > 0:
+            self.hurry.put(None)
         while self.in_flight > 0 and eventlet.hubs.get_hub().clock() < deadline:
             eventlet.sleep(0.01)
 
@@ -146,11 +150,15 @@ class Journal:
             published.put(done)
 
     def _finish_forever(self, published: LightQueue) -> None:
-        """Counts and release of everything published within `FINISH_WINDOW`: one `$inc`
-        per counter document for the whole window, however many cases it saw."""
+        """Counts and release of everything published within `FINISH_WINDOW` (or until a
+        statistics read hurries it): one `$inc` per counter document for the whole window,
+        however many cases it saw."""
         while True:
             batch = published.get()
-            eventlet.sleep(FINISH_WINDOW)
+            with contextlib.suppress(Empty):
+                self.hurry.get(timeout=FINISH_WINDOW)
+            while not self.hurry.empty():
+                self.hurry.get_nowait()
             while not published.empty():
                 batch.extend(published.get_nowait())
             try:
