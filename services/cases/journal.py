@@ -10,7 +10,7 @@ at any point loses nothing that was answered and repeats no count:
   then applied to the case (`$set` + the timeline entry pushed).
 * The caller is answered; a publisher thread relays the step's events with publisher
   confirms; a finisher adds up the counts of everything published within `FINISH_WINDOW`
-  (one `$inc` per counter document, marked with each step's key), sets deadline watches, and
+  (one `$inc` per counter document, marked with the window's step keys), sets deadline watches, and
   releases the steps: pending entries removed, the reserved block's `released` mark moved.
 
 Steps arriving together are written together (one insert of cases, one of steps, one bulk of
@@ -64,7 +64,8 @@ class Journal:
         self.seq = self.reserved = self.released = 0
         self.held: dict[int, datetime] = {}  # fresh case ids handed out, not yet finished: `released` stays below
         self.reserving = Semaphore()
-        self.unmark: dict[str, set[str]] = {}  # counter doc → marks of finished steps, dropped on its next write
+        self.unmark: dict[str, set[str]] = {}  # counter doc → marks of released steps, dropped on its next write
+        self.windows = 0  # finishing windows so far; each names its mark on the counter documents
         self.in_flight = 0  # steps this instance has queued and not yet finished or given up
         self.pending: LightQueue | None = None
         self.hurry = LightQueue()  # a statistics read wants the open window finished now
@@ -236,7 +237,8 @@ class Journal:
         return done
 
     def _finish_batch(self, steps: list[dict]) -> None:
-        """Counts (one `$inc` per counter document), watches, release."""
+        """Counts (one `$inc` per counter document, marked with the window's step keys),
+        watches, release."""
         if not steps:
             return
         increments: dict[str, dict[str, int]] = defaultdict(dict)
@@ -246,15 +248,16 @@ class Journal:
                 for path, amount in paths.items():
                     increments[counter_id][path] = increments[counter_id].get(path, 0) + amount
                 keys[counter_id].append(step["_id"])
+        self.windows += 1
+        mark = f"{self.instance}:{self.windows}"
         for counter_id, paths in increments.items():
-            self.count(counter_id, paths, keys[counter_id])
+            self.count(counter_id, paths, mark, keys[counter_id])
         for step in steps:
             self.watch(step)
         for step in steps:
             self._unhold(step)
         self.release(self.instance, [s["_id"] for s in steps if self._listed(s)], self.release_mark())
-        for counter_id, finished in keys.items():
-            self.unmark.setdefault(counter_id, set()).update(finished)
+        self.drop_marks([(counter_id, mark) for counter_id in keys])
 
     def release_mark(self) -> int:
         """Every fresh id up to this one is finished (or was never used)."""
@@ -269,16 +272,23 @@ class Journal:
             update["$max"] = {"released": released}
         self.instances.update_one({"_id": instance}, update)
 
-    def count(self, counter_id: str, increments: Mapping[str, int], keys: list[str]) -> None:
-        update: dict[str, Any] = {"$inc": dict(increments), "$set": {f"marks.{k}": True for k in keys}}
-        finished = self.unmark.pop(counter_id, set()) - set(keys)
+    def count(self, counter_id: str, increments: Mapping[str, int], mark: str, keys: list[str]) -> None:
+        """Add to a counter document, marking it with the keys of the steps added (one mark
+        per window, so the update stays small however many steps it carries)."""
+        update: dict[str, Any] = {"$inc": dict(increments), "$set": {f"marks.{mark}": list(keys)}}
+        finished = self.unmark.pop(counter_id, set()) - {mark}
         if finished:
-            update["$unset"] = {f"marks.{k}": "" for k in finished}
+            update["$unset"] = {f"marks.{m}": "" for m in finished}
         upsert_retrying(self.counters, counter_id, update)
 
+    def drop_marks(self, marks: list[tuple[str, str]]) -> None:
+        """Marks of released steps: dropped with this instance's next write to each document."""
+        for counter_id, mark in marks:
+            self.unmark.setdefault(counter_id, set()).add(mark)
+
     def marked(self, counter_id: str, key: str) -> bool:
-        doc = self.counters.find_one({"_id": counter_id}, {f"marks.{key}": 1})
-        return bool(doc and (doc.get("marks") or {}).get(key))
+        doc = self.counters.find_one({"_id": counter_id}, {"marks": 1})
+        return any(key in keys for keys in ((doc or {}).get("marks") or {}).values())
 
     def watch(self, step: Mapping) -> None:
         watch = step.get("watch")

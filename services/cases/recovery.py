@@ -35,23 +35,29 @@ def sweep(journal: Journal) -> int:
     return finished
 
 
+Marks = list[tuple[str, str]]  # (counter document, mark) set while finishing
+
+
 def _pending(journal: Journal, instance_id: str, key: str) -> int:
     case_id, version = key.rsplit(":", 1)
-    done = _opening(journal, case_id, instance_id) if version == "1" else _later_step(journal, instance_id, key)
+    marks: Marks = []
+    done = (_opening(journal, case_id, instance_id, marks) if version == "1"
+            else _later_step(journal, instance_id, key, marks))
     journal.release(instance_id, [key])
+    journal.drop_marks(marks)
     return done
 
 
-def _opening(journal: Journal, case_id: str, writer: str) -> int:
+def _opening(journal: Journal, case_id: str, writer: str, marks: Marks) -> int:
     case = journal.cases.find_one({"_id": case_id}, {"opening": 1})
     opening = (case or {}).get("opening") or {}
     if opening.get("writer") != writer or not _claim(journal, f"{case_id}:1", writer):
         return 0
-    _finish(journal, f"{case_id}:1", case_id, opening)
+    _finish(journal, f"{case_id}:1", case_id, opening, marks)
     return 1
 
 
-def _later_step(journal: Journal, instance_id: str, key: str) -> int:
+def _later_step(journal: Journal, instance_id: str, key: str, marks: Marks) -> int:
     step = journal.steps.find_one({"_id": key})
     if step is None or step.get("writer") != instance_id or not _claim(journal, key, step["at"].isoformat()):
         return 0
@@ -59,36 +65,42 @@ def _later_step(journal: Journal, instance_id: str, key: str) -> int:
     if case is None or case["version"] < step["version"]:
         journal.steps.delete_one({"_id": key})
         return 0
-    _finish(journal, key, step["case_id"], step)
+    _finish(journal, key, step["case_id"], step, marks)
     return 1
 
 
 def _dead_block(journal: Journal, instance: Mapping) -> int:
-    finished = 0
+    finished, marks = 0, []
     for seq in range(instance.get("released", 0) + 1, instance.get("upto", 0) + 1):
-        finished += _opening(journal, f"{instance['prefix']}{seq:08x}", instance["_id"])
+        finished += _opening(journal, f"{instance['prefix']}{seq:08x}", instance["_id"], marks)
     journal.instances.delete_one({"_id": instance["_id"]})
+    journal.drop_marks(marks)
     return finished
 
 
 def _own_held(journal: Journal, cutoff) -> int:
-    finished = 0
+    finished, marks = 0, []
     for seq, since in list(journal.held.items()):
         if since <= cutoff:
-            finished += _opening(journal, f"{journal.prefix}{seq:08x}", journal.instance)
+            finished += _opening(journal, f"{journal.prefix}{seq:08x}", journal.instance, marks)
             journal.held.pop(seq, None)
     before = journal.released
     if finished or journal.release_mark() != before:
         journal.release(journal.instance, [], journal.released)
+    journal.drop_marks(marks)
     return finished
 
 
-def _finish(journal: Journal, key: str, case_id: str, record: Mapping) -> None:
+def _finish(journal: Journal, key: str, case_id: str, record: Mapping, marks: Marks) -> None:
+    """Publish, count where the counter document lacks this step's mark, watch; the marks
+    set go into `marks`, to be dropped once the step is released."""
     for event in record["events"]:
         journal.publish(event)
+    mark = f"sweep:{key}"
     for counter_id, paths in counting.expand(record["counts"]).items():
         if not journal.marked(counter_id, key):
-            journal.count(counter_id, paths, [key])
+            journal.count(counter_id, paths, mark, [key])
+            marks.append((counter_id, mark))
     journal.watch({**record, "case_id": case_id})
 
 
