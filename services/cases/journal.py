@@ -4,7 +4,8 @@ at any point loses nothing that was answered and repeats no count:
 * A new case is claimed by its unique `_id`. Ids for fresh reports come from blocks each
   instance reserves in its `journal_instances` document (one write per `RESERVE` cases);
   ids derived from an external reference are listed as pending there before the write.
-  The case is inserted with its `opening` (events, counts, deadline watch).
+  The case is inserted with its `opening` (events, counts, deadline watch), kept as one
+  BSON binary: the server never looks inside it, and storing it whole is cheaper.
 * A later step is listed as pending, then inserted into `case_steps`, whose unique `_id`
   makes exactly one of two writers at the same version win (the other gets `CaseChanged`),
   then applied to the case (`$set` + the timeline entry pushed).
@@ -26,7 +27,10 @@ from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
+import bson
 import eventlet
+from bson.binary import Binary
+from bson.codec_options import CodecOptions
 from eventlet.event import Event
 from eventlet.queue import Empty, LightQueue
 from eventlet.semaphore import Semaphore
@@ -40,10 +44,22 @@ from shared.clock import utcnow
 from shared.ids import new_id
 
 log = logging.getLogger(__name__)
+AWARE = CodecOptions(tz_aware=True)
 BATCH = 200
 RESERVE = 100  # fresh case ids reserved per write of the instance document
 FINISH_WINDOW = 0.5  # seconds: statistics read through another instance lag a command by about this much
 RECORDED_IN_CASE = ("create", "set", "entry")  # a step document keeps only what finishing it needs
+
+
+def pack(record: Mapping) -> Binary:
+    return Binary(bson.encode(record))
+
+
+def unpack(value: Binary | Mapping | None) -> dict:
+    """A record stored with `pack` (or, from before it was packed, as a plain document)."""
+    if value is None:
+        return {}
+    return bson.decode(value, codec_options=AWARE) if isinstance(value, bytes) else dict(value)
 
 
 def changed(case_id: str) -> CaseChanged:
@@ -199,7 +215,7 @@ class Journal:
 
     def _opened(self, step: Mapping) -> dict:
         """A new case carries what finishing its first step needs."""
-        return {**step["create"], "opening": {k: step[k] for k in ("events", "counts", "watch", "writer")}}
+        return {**step["create"], "opening": pack({k: step[k] for k in ("events", "counts", "watch", "writer")})}
 
     def _forget(self, lost: list[dict]) -> None:
         """Steps another writer beat: off the pending list, and no hold on the release mark."""

@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from pymongo.errors import DuplicateKeyError
 
 from services.cases import counting
-from services.cases.journal import Journal
+from services.cases.journal import Journal, unpack
 
 
 def sweep(journal: Journal) -> int:
@@ -50,7 +50,7 @@ def _pending(journal: Journal, instance_id: str, key: str) -> int:
 
 def _opening(journal: Journal, case_id: str, writer: str, marks: Marks) -> int:
     case = journal.cases.find_one({"_id": case_id}, {"opening": 1})
-    opening = (case or {}).get("opening") or {}
+    opening = unpack((case or {}).get("opening"))
     if opening.get("writer") != writer or not _claim(journal, f"{case_id}:1", writer):
         return 0
     _finish(journal, f"{case_id}:1", case_id, opening, marks)
