@@ -144,6 +144,7 @@ class Journal:
     def _write_forever(self, written: LightQueue) -> None:
         while True:
             batch = [self.pending.get()]
+            eventlet.sleep(0)  # workers already running get to add their steps to this batch
             while len(batch) < BATCH and not self.pending.empty():
                 batch.append(self.pending.get_nowait())
             try:
