@@ -6,6 +6,7 @@ import random
 
 from nameko.standalone.rpc import ClusterRpcProxy
 
+from bench import cpu
 from bench.harness import SECRET, cases_cluster, measure_concurrent
 from services.rosters.demo import load_demo
 from shared.actor import Actor, context_for
@@ -42,6 +43,8 @@ def main() -> None:
     print(f"{'':22}{'calls/s':>10}{'p50 ms':>10}{'p99 ms':>10}")
     for label, row in (("bare nameko echo", echo), ("cases.report", intake)):
         print(f"{label:22}{row['calls_per_s']:>10.0f}{row['p50_ms']:>10.2f}{row['p99_ms']:>10.2f}")
+    for label, row in (("bare nameko echo", echo), ("cases.report", intake)):
+        print(f"CPU ms per call, {label}: {cpu.describe(row['cpu_ms'])}")
     print(f"intake throughput / echo throughput = {intake['calls_per_s'] / echo['calls_per_s']:.2f} (goal >= 0.5)")
 
 

@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from bench import cpu
 from shared.stack import local_stack, stack_from_env
 from shared.stack.resolve import Stack
 
@@ -41,10 +42,11 @@ def service_process(module: str, env: dict, config: str | None = None) -> Iterat
 
 
 def measure(call: Callable[[int], object], count: int, warmup: int = 50) -> dict:
-    """Sequential calls: calls/s, p50 and p99 latency in ms."""
+    """Sequential calls: calls/s, p50 and p99 latency in ms, CPU ms per call by process."""
     for i in range(warmup):
         call(i)
     latencies = []
+    cpu_before = cpu.snapshot()
     started = time.perf_counter()
     for i in range(count):
         t0 = time.perf_counter()
@@ -53,7 +55,7 @@ def measure(call: Callable[[int], object], count: int, warmup: int = 50) -> dict
     elapsed = time.perf_counter() - started
     latencies.sort()
     return {"calls": count, "calls_per_s": count / elapsed, "p50_ms": statistics.median(latencies),
-            "p99_ms": latencies[int(count * 0.99) - 1]}
+            "p99_ms": latencies[int(count * 0.99) - 1], "cpu_ms": cpu.per_call(cpu_before, cpu.snapshot(), count)}
 
 
 def measure_concurrent(calls: list[Callable[[int], object]], per_client: int, warmup: int = 20) -> dict:
@@ -71,13 +73,14 @@ def measure_concurrent(calls: list[Callable[[int], object]], per_client: int, wa
 
     pool = eventlet.GreenPool(len(calls))
     list(pool.starmap(run, [(call, warmup, 10**6 * (n + 1)) for n, call in enumerate(calls)]))
+    cpu_before = cpu.snapshot()
     started = time.perf_counter()
     results = list(pool.starmap(run, [(call, per_client, n * per_client) for n, call in enumerate(calls)]))
     elapsed = time.perf_counter() - started
     latencies = sorted(x for r in results for x in r)
     count = len(latencies)
     return {"calls": count, "calls_per_s": count / elapsed, "p50_ms": statistics.median(latencies),
-            "p99_ms": latencies[int(count * 0.99) - 1]}
+            "p99_ms": latencies[int(count * 0.99) - 1], "cpu_ms": cpu.per_call(cpu_before, cpu.snapshot(), count)}
 
 
 @contextlib.contextmanager

@@ -9,6 +9,7 @@ from datetime import date
 
 from nameko.standalone.rpc import ClusterRpcProxy
 
+from bench import cpu
 from bench.harness import SECRET, bench_stack, measure, service_process
 from services.rosters.tree import DEFAULT_COMMUNITY_LEVELS, default_roles_for
 from shared.actor import Actor, context_for
@@ -95,6 +96,8 @@ def main() -> None:
     print(f"{'':22}{'calls/s':>10}{'p50 ms':>10}{'p99 ms':>10}")
     for label, row in (("bare nameko echo", echo), ("responsible_chain", lookups)):
         print(f"{label:22}{row['calls_per_s']:>10.0f}{row['p50_ms']:>10.2f}{row['p99_ms']:>10.2f}")
+    for label, row in (("bare nameko echo", echo), ("responsible_chain", lookups)):
+        print(f"CPU ms per call, {label}: {cpu.describe(row['cpu_ms'])}")
     ratio = lookups["p50_ms"] / echo["p50_ms"]
     print(f"chain p50 / echo p50 = {ratio:.2f} (goal <= 1.5)")
 
