@@ -39,6 +39,10 @@ class CreateUnit(StrictSchema):
             raise ValidationError("only an estate or alley has estate facts", "facts")
 
 
+class NoInput(StrictSchema):
+    """For an RPC that takes no arguments: any argument given is reported by name."""
+
+
 class UnitRef(StrictSchema):
     unit_id = Id
 

@@ -19,6 +19,7 @@ from shared.mongo import MongoStore
 UNIT = schemas.UnitOut()
 APPOINTMENT = schemas.AppointmentOut()
 UNIT_REF = schemas.UnitRef()
+NO_INPUT = schemas.NoInput()
 
 
 class RostersService:
@@ -91,9 +92,10 @@ class RostersService:
     def responsible_chain(self, **data) -> list[dict]:
         return self._reader().responsible_chain(UNIT_REF.load_or_raise(data)["unit_id"])
 
-    @rpc
-    def unit_cache_status(self) -> dict:
+    @rpc(expected_exceptions=EXPECTED)
+    def unit_cache_status(self, **data) -> dict:
         """How many units this process holds, and when it last loaded them all (for ops)."""
+        NO_INPUT.load_or_raise(data)
         return self.store.unit_cache_status()
 
     @rpc(expected_exceptions=EXPECTED)

@@ -4,8 +4,10 @@ import hashlib
 import json
 
 import pytest
+from nameko.rpc import Rpc
 
 from services.rosters.demo import find_place
+from services.rosters.service import RostersService
 from shared.errors import LinliError
 
 JC = "嘉园社区/金昌花园"
@@ -45,7 +47,10 @@ CASES = [
     ("appoint", {"appointment_id": "@appointment", "certificate_no": "A", "term_start": "2025-01-01",
                  "term_end": "2026-01-01"}, "invalid_transition", "status"),
     ("end_appointment", {"appointment_id": "@appointment", "reason": "bored"}, "invalid", "reason"),
+    ("locate_unit", {"path": "嘉园社区"}, "invalid", "path"),
+    ("locate_unit", {"path": ["雨花区", "无此街道"]}, "not_found", "path"),
     ("responsible_chain", {"unit_id": 7}, "invalid", "unit_id"),
+    ("unit_cache_status", {"verbose": True}, "invalid", "verbose"),
     ("responsible_chain", {"unit_id": "unit_nowhere"}, "not_found", "unit_id"),
     ("set_duty", {"community_id": "@嘉园社区", "entries": [{"date": "tomorrow", "person_id": "p"}]},
      "invalid", "entries.0.date"),
@@ -90,6 +95,12 @@ def refs(rosters, demo):
     [kang] = rosters.search_people(name="康早新")
     appointment = rosters.apply(person_id=kang["person_id"], unit_id=find_place(demo, UNIT), role="unit_leader")
     return {"康早新": kang["person_id"], "appointment": appointment["appointment_id"]}
+
+
+def test_the_table_covers_every_rosters_rpc():
+    rpcs = {name for name, method in vars(RostersService).items()
+            if any(isinstance(e, Rpc) for e in getattr(method, "nameko_entrypoints", ()))}
+    assert len(rpcs) == 20 and {rpc for rpc, *_ in CASES} == rpcs
 
 
 @pytest.mark.parametrize("rpc, arguments, code, field", CASES, ids=[f"{c[0]}-{c[3]}" for c in CASES])
