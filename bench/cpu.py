@@ -33,8 +33,8 @@ def stat_name(pid: str) -> str:
         return ""
 
 
-def snapshot() -> dict[tuple[int, str], float]:
-    """CPU seconds (user + system) used so far by each process, keyed by (pid, label)."""
+def snapshot() -> dict[int, tuple[str, float]]:
+    """Each process's label and the CPU seconds (user + system) it has used so far, by pid."""
     used = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
@@ -46,17 +46,18 @@ def snapshot() -> dict[tuple[int, str], float]:
                 command = command or stat_name(entry)
         except OSError:
             continue
-        used[(int(entry), label(int(entry), command))] = (int(fields[11]) + int(fields[12])) / TICKS
+        used[int(entry)] = (label(int(entry), command), (int(fields[11]) + int(fields[12])) / TICKS)
     return used
 
 
 def per_call(before: Mapping, after: Mapping, calls: int, at_least_ms: float = 0.02) -> dict[str, float]:
-    """CPU ms per call of each process that used at least `at_least_ms` per call, most first."""
+    """CPU ms per call of each process that used at least `at_least_ms` per call, most first,
+    by label (a kernel worker's name changes with its work, so its pid is what is compared)."""
     spent: dict[str, float] = {}
-    for key, seconds in after.items():
-        ms = (seconds - before.get(key, 0.0)) * 1000 / calls
+    for pid, (name, seconds) in after.items():
+        ms = (seconds - before.get(pid, (name, 0.0))[1]) * 1000 / calls
         if ms >= at_least_ms:
-            spent[key[1]] = spent.get(key[1], 0.0) + ms
+            spent[name] = spent.get(name, 0.0) + ms
     return dict(sorted(spent.items(), key=lambda item: -item[1]))
 
 

@@ -82,7 +82,8 @@ class Journal:
         self.reserving = Semaphore()
         self.unmark: dict[str, set[str]] = {}  # counter doc → marks of released steps, dropped on its next write
         self.windows = 0  # finishing windows so far; each names its mark on the counter documents
-        self.in_flight = 0  # steps this instance has queued and not yet finished or given up
+        self.queued = self.settled = 0  # steps this instance has queued; of those, finished or given up
+        self.marks_waiting: list[tuple[int, list[tuple[str, str]]]] = []  # (fresh id to be released, marks)
         self.pending: LightQueue | None = None
         self.hurry = LightQueue()  # a statistics read wants the open window finished now
 
@@ -109,12 +110,12 @@ class Journal:
     def commit(self, step: dict) -> None:
         """Run a new step; returns once it is saved (its events follow at once), or raises
         `CaseChanged` when another writer took the case or this version first."""
-        self.in_flight += 1
+        self.queued += 1
         if self.pending is None:
             try:
                 self._finish_batch(self._publish(self._write_batch([(step, None)])))
             finally:
-                self.in_flight = max(self.in_flight - 1, 0)
+                self.settled += 1
             return
         done = Event()
         self.pending.put((step, done))
@@ -124,10 +125,16 @@ class Journal:
         """Wait until every step this instance has answered for is finished (its counts
         added), so a read of statistics right after a command includes it."""
         deadline = eventlet.hubs.get_hub().clock() + timeout
-        if self.in_flight > 0:
-            self.hurry.put(None)
-        while self.in_flight > 0 and eventlet.hubs.get_hub().clock() < deadline:
+        target = self.queued  # steps go through in order, so these are the first `target` to settle
+        while self.settled < target and eventlet.hubs.get_hub().clock() < deadline:
+            if self.hurry.empty():
+                self.hurry.put(None)
             eventlet.sleep(0.01)
+
+    @property
+    def in_flight(self) -> int:
+        """Steps queued and not yet finished or given up."""
+        return self.queued - self.settled
 
     def seq_of(self, case_id: str) -> int | None:
         """The block number of a case id this instance reserved, else None."""
@@ -149,10 +156,10 @@ class Journal:
                 batch.append(self.pending.get_nowait())
             try:
                 done = self._write_batch(batch)
-                self.in_flight -= len(batch) - len(done)
+                self.settled += len(batch) - len(done)
                 written.put(done)
             except Exception as error:  # noqa: BLE001 - every waiter hears of it
-                self.in_flight -= len(batch)
+                self.settled += len(batch)
                 log.warning("writing %d steps failed", len(batch), exc_info=True)
                 for _, waiter in batch:
                     if not waiter.ready():
@@ -164,7 +171,7 @@ class Journal:
             while not written.empty():
                 batch.extend(written.get_nowait())
             done = self._publish(batch)
-            self.in_flight -= len(batch) - len(done)
+            self.settled += len(batch) - len(done)
             published.put(done)
 
     def _finish_forever(self, published: LightQueue) -> None:
@@ -184,7 +191,7 @@ class Journal:
             except Exception:  # noqa: BLE001 - they stay unreleased; the sweep finishes them
                 log.warning("finishing %d steps deferred to the sweep", len(batch), exc_info=True)
             finally:
-                self.in_flight -= len(batch)
+                self.settled += len(batch)
 
     def _write_batch(self, batch: list[tuple[dict, Event | None]]) -> list[dict]:
         """Claim and write a batch; answers each waiter; returns the steps written."""
@@ -274,7 +281,8 @@ class Journal:
         for step in steps:
             self._unhold(step)
         self.release(self.instance, [s["_id"] for s in steps if self._listed(s)], self.release_mark())
-        self.drop_marks([(counter_id, mark) for counter_id in keys])
+        fresh = [self.seq_of(s["case_id"]) or 0 for s in steps if not self._listed(s)]
+        self.drop_marks([(counter_id, mark) for counter_id in keys], max(fresh, default=0))
 
     def release_mark(self) -> int:
         """Every fresh id up to this one is finished (or was never used)."""
@@ -298,14 +306,26 @@ class Journal:
             update["$unset"] = {f"marks.{m}": "" for m in finished}
         upsert_retrying(self.counters, counter_id, update)
 
-    def drop_marks(self, marks: list[tuple[str, str]]) -> None:
-        """Marks of released steps: dropped with this instance's next write to each document."""
-        for counter_id, mark in marks:
-            self.unmark.setdefault(counter_id, set()).add(mark)
+    def drop_marks(self, marks: list[tuple[str, str]], fresh_upto: int = 0) -> None:
+        """Marks of steps that have been released, each dropped with this instance's next
+        write to its document. Call after the release is written; a mark that also covers
+        fresh openings waits until the release mark has passed `fresh_upto` (an older
+        opening still held keeps it below, and a dead instance's block is finished again
+        from there, so the marks must still be there to find)."""
+        self.marks_waiting.append((fresh_upto, marks))
+        waiting = []
+        for upto, covered in self.marks_waiting:
+            if upto > self.released:
+                waiting.append((upto, covered))
+                continue
+            for counter_id, mark in covered:
+                self.unmark.setdefault(counter_id, set()).add(mark)
+        self.marks_waiting = waiting
 
     def marked(self, counter_id: str, key: str) -> bool:
         doc = self.counters.find_one({"_id": counter_id}, {"marks": 1})
-        return any(key in keys for keys in ((doc or {}).get("marks") or {}).values())
+        marks = (doc or {}).get("marks") or {}
+        return any(name == key if keys is True else key in keys for name, keys in marks.items())
 
     def watch(self, step: Mapping) -> None:
         watch = step.get("watch")

@@ -79,15 +79,16 @@ def _dead_block(journal: Journal, instance: Mapping) -> int:
 
 
 def _own_held(journal: Journal, cutoff) -> int:
-    finished, marks = 0, []
+    finished, marks, upto = 0, [], 0
     for seq, since in list(journal.held.items()):
         if since <= cutoff:
             finished += _opening(journal, f"{journal.prefix}{seq:08x}", journal.instance, marks)
             journal.held.pop(seq, None)
+            upto = max(upto, seq)
     before = journal.released
-    if finished or journal.release_mark() != before:
+    if journal.release_mark() != before or finished:
         journal.release(journal.instance, [], journal.released)
-    journal.drop_marks(marks)
+    journal.drop_marks(marks, upto)
     return finished
 
 

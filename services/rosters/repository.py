@@ -114,11 +114,15 @@ class Units(EventSourcedCollection):
             self.cache.put(doc, stamp)
         return found | read
 
-    def load_all(self, lifetime: float) -> int:
-        """Read every unit into the cache, each kept `lifetime` seconds; how many were kept."""
+    def load_all(self, lifetime: float) -> tuple[int, int]:
+        """Read every unit into the cache, each kept `lifetime` seconds: (read, kept). A unit
+        changed while the scan ran is not kept (it is read on demand instead)."""
         stamp = self.cache.stamp()
-        return sum(self.cache.put(unit, stamp, lifetime)
-                   for unit in self.coll.with_options(codec_options=RAW).find({}, batch_size=1000))
+        read = kept = 0
+        for unit in self.coll.with_options(codec_options=RAW).find({}, batch_size=1000):
+            read += 1
+            kept += self.cache.put(unit, stamp, lifetime)
+        return read, kept
 
     def forget(self, unit_id: str, subtree: bool = False) -> None:
         """Another instance announced a change of this unit (and with `subtree`, of those below)."""
@@ -238,13 +242,14 @@ class RostersStore:
         while True:
             started = time.monotonic()
             try:
-                kept = self.units.load_all(lifetime=2 * cache.seconds)
+                read, kept = self.units.load_all(lifetime=2 * cache.seconds)
             except Exception:  # noqa: BLE001 - chains read the database meanwhile; try again
                 log.warning("loading units into the cache failed", exc_info=True)
                 eventlet.sleep(min(cache.seconds, 30))
                 continue
             took = time.monotonic() - started
-            self.last_load = {"units": kept, "seconds": round(took, 3), "finished_at": utcnow().isoformat()}
+            self.last_load = {"units": kept, "changed_meanwhile": read - kept, "seconds": round(took, 3),
+                              "finished_at": utcnow().isoformat()}
             if len(cache) >= cache.max_entries:
                 log.warning("unit cache full at %d units: raise UNIT_CACHE_ENTRIES", cache.max_entries)
             log.info("%d units loaded into the cache in %.1fs", kept, took)

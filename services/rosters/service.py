@@ -95,6 +95,7 @@ class RostersService:
     @rpc(expected_exceptions=EXPECTED)
     def unit_cache_status(self, **data) -> dict:
         """How many units this process holds, and when it last loaded them all (for ops)."""
+        self.actor()
         NO_INPUT.load_or_raise(data)
         return self.store.unit_cache_status()
 

@@ -3,14 +3,15 @@ changed units when it writes them and when any instance announces `unit_changed`
 
 import sys
 import time
-from collections import OrderedDict, deque
+from collections import OrderedDict
 from collections.abc import Callable, Mapping
-from itertools import islice
 
 import bson
+from bson.codec_options import CodecOptions
 from bson.raw_bson import RawBSONDocument
 
-FORGET_LOG = 10_000
+FORGET_LOG = 100_000  # units whose last forget is remembered; past it, older reads are not kept
+AWARE = CodecOptions(tz_aware=True)
 
 
 class UnitCache:
@@ -19,7 +20,8 @@ class UnitCache:
 
     A reader takes a `stamp()` before it reads the database and hands it to `put`; if that
     unit (or, for a subtree forget, one above it) was forgotten meanwhile, the read may
-    predate the change and is not stored. Past `max_entries` the least recently stored unit
+    predate the change and is not stored. The check costs a lookup per ancestor, however
+    many units were forgotten meanwhile. Past `max_entries` the least recently stored unit
     goes first; `seconds <= 0` disables the cache.
     """
 
@@ -29,7 +31,9 @@ class UnitCache:
         self.clock = clock
         self.entries: OrderedDict[str, tuple[float, bytes, tuple[str, ...]]] = OrderedDict()
         self.generation = 0
-        self.forgotten: deque[tuple[str, bool]] = deque(maxlen=FORGET_LOG)
+        self.forgotten: dict[str, int] = {}  # unit → generation of its last forget
+        self.forgotten_below: dict[str, int] = {}  # unit → generation of its last subtree forget
+        self.remembered_since = 0  # forgets before this generation are no longer in the two maps
 
     def get(self, unit_id: str) -> dict | None:
         entry = self.entries.get(unit_id)
@@ -38,7 +42,7 @@ class UnitCache:
         if entry[0] < self.clock():
             self.entries.pop(unit_id, None)
             return None
-        return bson.decode(entry[1])
+        return bson.decode(entry[1], codec_options=AWARE)
 
     def stamp(self) -> int:
         """Take before reading units from the database; give to `put` with what was read."""
@@ -61,7 +65,13 @@ class UnitCache:
     def forget(self, unit_id: str, subtree: bool = False) -> None:
         """Drop a unit, and with `subtree` every cached unit below it as well."""
         self.generation += 1
-        self.forgotten.append((unit_id, subtree))
+        if len(self.forgotten) + len(self.forgotten_below) >= FORGET_LOG:
+            self.forgotten.clear()
+            self.forgotten_below.clear()
+            self.remembered_since = self.generation
+        self.forgotten[unit_id] = self.generation
+        if subtree:
+            self.forgotten_below[unit_id] = self.generation
         self.entries.pop(unit_id, None)
         if subtree:
             below = [i for i, (_, _, ancestors) in self.entries.items() if unit_id in ancestors]
@@ -69,15 +79,13 @@ class UnitCache:
                 del self.entries[i]
 
     def _forgotten_since(self, stamp: int, unit_id: str, ancestors: tuple[str, ...]) -> bool:
-        since = self.generation - stamp
-        if since == 0:
+        if stamp == self.generation:
             return False
-        if since > len(self.forgotten):
-            return True  # the log no longer reaches back to the stamp
-        for forgotten_id, subtree in islice(reversed(self.forgotten), since):
-            if forgotten_id == unit_id or (subtree and forgotten_id in ancestors):
-                return True
-        return False
+        if stamp < self.remembered_since:
+            return True  # the maps no longer reach back to the stamp
+        if self.forgotten.get(unit_id, -1) > stamp:
+            return True
+        return any(self.forgotten_below.get(a, -1) > stamp for a in ancestors)
 
     def __len__(self) -> int:
         return len(self.entries)

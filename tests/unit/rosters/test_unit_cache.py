@@ -197,10 +197,10 @@ def test_loading_all_units_serves_every_later_read_from_memory():
     collection = FakeRawUnitsCollection([*ABOVE, JIAYUAN, JINCHANG, BUILDING_2, UNIT_2_1])
     units = Units(collection, outbox=None, cache=UnitCache(60))
 
-    kept = units.load_all(lifetime=120)
+    read, kept = units.load_all(lifetime=120)
     unit = units.cached("unit_jc2_1")
     ancestors = units.chain_ancestors(unit)
 
-    assert kept == 6 and unit == UNIT_2_1
+    assert read == kept == 6 and unit == UNIT_2_1
     assert set(ancestors) == {"unit_jiayuan", "unit_jinchang", "unit_jc2"}
     assert collection.reads == []
