@@ -7,6 +7,7 @@ import contextlib
 from pathlib import Path
 
 import pytest
+from nameko.rpc import Rpc
 
 from shared.actor import Actor, context_for
 from shared.ids import new_id
@@ -61,6 +62,12 @@ def service_config(stack: Stack, **extra) -> dict:
         "OUTBOX_SWEEP_SECONDS": 0.5,
         **extra,
     }
+
+
+def rpc_names(service_cls: type) -> set[str]:
+    """The names of a service class's `@rpc` entrypoints."""
+    return {name for name, method in vars(service_cls).items()
+            if any(isinstance(e, Rpc) for e in getattr(method, "nameko_entrypoints", ()))}
 
 
 def actor_context(who: str = "ops", role: str = "admin", jurisdiction: tuple[str, ...] = ()) -> dict:

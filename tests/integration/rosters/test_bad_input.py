@@ -4,11 +4,11 @@ import hashlib
 import json
 
 import pytest
-from nameko.rpc import Rpc
 
 from services.rosters.demo import find_place
 from services.rosters.service import RostersService
 from shared.errors import LinliError
+from tests.conftest import rpc_names
 
 JC = "嘉园社区/金昌花园"
 UNIT = "嘉园社区/金昌花园/2栋/1单元"
@@ -98,8 +98,7 @@ def refs(rosters, demo):
 
 
 def test_the_table_covers_every_rosters_rpc():
-    rpcs = {name for name, method in vars(RostersService).items()
-            if any(isinstance(e, Rpc) for e in getattr(method, "nameko_entrypoints", ()))}
+    rpcs = rpc_names(RostersService)
     assert len(rpcs) == 20 and {rpc for rpc, *_ in CASES} == rpcs
 
 
