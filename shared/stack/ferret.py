@@ -20,8 +20,8 @@ def cache_dir() -> Path:
 def binary_path() -> Path:
     """The cached binary for the current recipe (a new recipe gets a new build)."""
     digest = hashlib.sha256()
-    for name in ("go.mod", "go.sum", "main.go"):
-        digest.update((RECIPE / name).read_bytes())
+    for path in sorted([RECIPE / "go.mod", RECIPE / "go.sum", *RECIPE.glob("*.go")]):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
     return cache_dir() / f"ferretdb-{digest.hexdigest()[:12]}"
 
 
