@@ -1,0 +1,101 @@
+"""Commands that run once per request: a caller who sends a `request_id` and repeats the call
+(after a timeout, a lost reply or a redelivery) gets the first answer, not a second change.
+
+* `RequestLog` keeps the answer of every command sent with a request id, one document per
+  actor, command and request id (`requests` in the service's database).
+* `once` wraps an RPC method: a repeat is answered from the log; the same request id with
+  different arguments is a `Conflict` naming `request_id`.
+* An instance can die after its change is written and before its answer is logged. So the
+  services also write the request id into the change itself (a case's timeline entry, an
+  appointment's history step, an id derived from it) and recognise it there: the repeat then
+  answers with the document as it is now, which includes that change.
+
+A call that failed changed nothing and is not logged: its repeat runs again.
+"""
+
+import functools
+import hashlib
+import json
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from pymongo.collection import Collection
+from pymongo.errors import DuplicateKeyError
+
+from shared.clock import utcnow
+from shared.errors import Conflict, field_error
+
+MAX_LENGTH = 100
+
+
+def request_key(who: str, command: str, request_id: str) -> str:
+    """The log document's id: the same request id from two actors is two requests."""
+    return hashlib.sha256(f"{who}\0{command}\0{request_id}".encode()).hexdigest()[:40]
+
+
+def fingerprint(arguments: Mapping[str, Any]) -> str:
+    """What the request asked for, so a request id reused for something else is noticed."""
+    body = {k: v for k, v in arguments.items() if k != "request_id"}
+    return hashlib.sha256(json.dumps(body, sort_keys=True, default=str, ensure_ascii=False).encode()).hexdigest()
+
+
+def checked_request_id(value: object) -> str:
+    if not isinstance(value, str) or not value.strip() or len(value) > MAX_LENGTH:
+        raise field_error("request_id", f"must be a non-empty string of at most {MAX_LENGTH} characters")
+    return value
+
+
+class RequestLog:
+    """The first answer to each request, stored as JSON text (answers may hold keys and
+    nestings a document field may not)."""
+
+    def __init__(self, collection: Collection):
+        self.coll = collection
+
+    def recall(self, key: str, asked: str) -> Any | None:
+        """The answer given to this request before, or None when there is none."""
+        doc = self.coll.find_one({"_id": key})
+        if doc is None:
+            return None
+        if doc["fingerprint"] != asked:
+            raise Conflict("this request_id was already used for a different request",
+                           [{"field": "request_id", "reason": "already used for a different request"}])
+        return json.loads(doc["answer"])
+
+    def remember(self, key: str, asked: str, answer: Any) -> Any:
+        """Log the answer; when a twin of the request logged its answer first, that one stands."""
+        try:
+            self.coll.insert_one({"_id": key, "fingerprint": asked, "answer": json.dumps(answer, ensure_ascii=False),
+                                  "at": utcnow()})
+        except DuplicateKeyError:
+            earlier = self.recall(key, asked)
+            return answer if earlier is None else earlier
+        return answer
+
+
+def once(method: Callable[..., Any]) -> Callable[..., Any]:
+    """Put under `@rpc` on a command: with a `request_id` among the arguments, a repeat by the
+    same actor gets the first answer. The service's store gives the log as `store.requests`."""
+    command = method.__name__
+
+    @functools.wraps(method)
+    def entrypoint(self, **data: Any) -> Any:
+        if data.get("request_id") is None:
+            return method(self, **data)
+        request_id = checked_request_id(data["request_id"])
+        key, asked = request_key(self.actor().who, command, request_id), fingerprint(data)
+        log: RequestLog = self.store.requests
+        earlier = log.recall(key, asked)
+        if earlier is not None:
+            return earlier
+        return log.remember(key, asked, method(self, **data))
+
+    return entrypoint
+
+
+def applied(entries: list[Mapping] | None, request_id: str | None, who: str) -> bool:
+    """Whether a list of recorded steps (a timeline, a history) holds this actor's request."""
+    if not request_id:
+        return False
+    return any(e.get("request_id") == request_id and (e.get("actor") or {}).get("who", e.get("by")) == who
+               for e in entries or ())

@@ -1,0 +1,110 @@
+"""Commands sent with a request id: a repeat gets the first answer; a reused id is a conflict."""
+
+import pytest
+from pymongo.errors import DuplicateKeyError
+
+from shared.actor import Actor
+from shared.errors import Conflict, ValidationFailed
+from shared.requests import RequestLog, applied, fingerprint, once, request_key
+
+
+class FakeCollection:
+    def __init__(self):
+        self.docs = {}
+
+    def find_one(self, query):
+        return self.docs.get(query["_id"])
+
+    def insert_one(self, doc):
+        if doc["_id"] in self.docs:
+            raise DuplicateKeyError("duplicate key")
+        self.docs[doc["_id"]] = dict(doc)
+
+
+class FakeStore:
+    def __init__(self):
+        self.requests = RequestLog(FakeCollection())
+
+
+class FakeService:
+    """A service whose `accept` changes a counter each time it really runs."""
+
+    def __init__(self, who="刘红"):
+        self.store = FakeStore()
+        self.actor = lambda: Actor(who, "grid_leader")
+        self.runs = 0
+
+    @once
+    def accept(self, **data):
+        self.runs += 1
+        return {"case_id": data["case_id"], "state": "accepted", "run": self.runs}
+
+
+def test_a_repeated_request_gets_the_first_answer_and_runs_once():
+    service = FakeService()
+
+    first = service.accept(case_id="case_1", request_id="r-1")
+    again = service.accept(case_id="case_1", request_id="r-1")
+
+    assert first == again == {"case_id": "case_1", "state": "accepted", "run": 1}
+    assert service.runs == 1
+
+
+def test_calls_without_a_request_id_run_every_time():
+    service = FakeService()
+
+    service.accept(case_id="case_1")
+    service.accept(case_id="case_1")
+
+    assert service.runs == 2
+
+
+def test_a_request_id_reused_for_other_arguments_is_a_conflict_naming_it():
+    service = FakeService()
+    service.accept(case_id="case_1", request_id="r-1")
+
+    with pytest.raises(Conflict) as error:
+        service.accept(case_id="case_2", request_id="r-1")
+
+    assert error.value.details == [{"field": "request_id", "reason": "already used for a different request"}]
+    assert service.runs == 1
+
+
+@pytest.mark.parametrize("bad", ["", "   ", "x" * 101, 42, ["r-1"]])
+def test_a_malformed_request_id_is_rejected_naming_it(bad):
+    service = FakeService()
+
+    with pytest.raises(ValidationFailed) as error:
+        service.accept(case_id="case_1", request_id=bad)
+
+    assert error.value.fields == {"request_id": "must be a non-empty string of at most 100 characters"}
+    assert service.runs == 0
+
+
+def test_the_same_request_id_from_two_actors_is_two_requests():
+    assert request_key("刘红", "accept", "r-1") != request_key("陈平", "accept", "r-1")
+    assert request_key("刘红", "accept", "r-1") != request_key("刘红", "resolve", "r-1")
+
+
+def test_when_a_twin_logged_its_answer_first_that_answer_stands():
+    log = RequestLog(FakeCollection())
+    asked = fingerprint({"case_id": "case_1"})
+    log.remember("k", asked, {"run": 1})
+
+    kept = log.remember("k", asked, {"run": 2})
+
+    assert kept == {"run": 1}
+
+
+def test_the_fingerprint_ignores_the_request_id_and_key_order():
+    assert fingerprint({"a": 1, "b": 2, "request_id": "x"}) == fingerprint({"b": 2, "a": 1, "request_id": "y"})
+
+
+def test_a_request_is_recognised_in_a_timeline_or_a_history_by_its_id_and_actor():
+    timeline = [{"seq": 2, "actor": {"who": "刘红"}, "request_id": "r-1"}]
+    history = [{"status": "screened", "by": "陈平", "request_id": "r-9"}]
+
+    assert applied(timeline, "r-1", "刘红")
+    assert not applied(timeline, "r-1", "陈平")
+    assert applied(history, "r-9", "陈平")
+    assert not applied(history, None, "陈平")
