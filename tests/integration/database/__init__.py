@@ -1,0 +1,1 @@
+"""The database held to MongoDB's single-document atomicity when processes race on one document."""
