@@ -16,10 +16,13 @@ from pymongo import MongoClient
 from pymongo.database import Database
 
 from shared.outbox import Outbox
+from shared.resilience import RECONNECT_MAX_SECONDS, retry_with_backoff
 
 log = logging.getLogger(__name__)
 
 StoreFactory = Callable[[Database, Outbox, dict], Any]
+#: kombu's retry for an event publish: reconnect at once and try one more time.
+REPUBLISH_ONCE = {"max_retries": 1, "interval_start": 0, "interval_step": 0.5, "interval_max": 0.5}
 
 
 def mongo_client(uri: str, timeout_ms: int = 5000) -> MongoClient:
@@ -38,8 +41,10 @@ class EventPublisher:
     """Publishes envelopes to `<service>.events` with publisher confirms, in the same
     format as nameko's `EventDispatcher`, so `@event_handler` consumers receive them.
 
-    One connection, opened on first use and reopened after a failure (the failed publish
-    raises; the outbox keeps the event for the next try); publishes take turns on it."""
+    One connection, opened on first use; a publish that meets a dead connection (the broker
+    restarted) reconnects and tries once more through kombu's retry, and one that still fails
+    raises (the outbox keeps the event for the next try) and reopens on the next use.
+    Publishes take turns on it."""
 
     def __init__(self, amqp_uri: str, service_name: str, config: dict):
         self.exchange = get_event_exchange(service_name, config)
@@ -51,7 +56,8 @@ class EventPublisher:
     def __call__(self, event: dict) -> None:
         with self.turn:
             try:
-                self._producer().publish(event, routing_key=event["type"], delivery_mode=PERSISTENT)
+                self._producer().publish(event, routing_key=event["type"], delivery_mode=PERSISTENT,
+                                         retry=True, retry_policy=REPUBLISH_ONCE)
             except Exception:
                 self.close()
                 raise
@@ -75,7 +81,9 @@ class MongoStore(DependencyProvider):
     """Gives workers `factory(db, outbox, config)`: the service's repositories, nothing wider.
 
     Config: `MONGO_URI`, the service's database name under `database_key`,
-    `MONGO_TIMEOUT_MS` (default 5000), `OUTBOX_SWEEP_SECONDS` (default 5).
+    `MONGO_TIMEOUT_MS` (default 5000), `OUTBOX_SWEEP_SECONDS` (default 5),
+    `RECONNECT_MAX_SECONDS` (default 5: the longest wait between tries to prepare a
+    database that does not answer at start).
     """
 
     def __init__(self, factory: StoreFactory, database_key: str, on_start: Callable[[Any], None] | None = None):
@@ -93,11 +101,14 @@ class MongoStore(DependencyProvider):
         self.sweep_seconds = float(config.get("OUTBOX_SWEEP_SECONDS", 5))
 
     def start(self) -> None:
+        """Prepares the database, waiting with backoff while it does not answer (the process
+        keeps running; RPCs meanwhile get `Unavailable`), then starts the background work."""
         self.stopping = False
-        if hasattr(self.store, "ensure_indexes"):
-            self.store.ensure_indexes()
-        if self.on_start:
-            self.on_start(self.store)
+        most = float(self.container.config.get("RECONNECT_MAX_SECONDS", RECONNECT_MAX_SECONDS))
+        retry_with_backoff(self._prepare, f"{self.container.service_name}: preparing the database", most=most,
+                           given_up=lambda: self.stopping)
+        if self.stopping:
+            return
         if hasattr(self.store, "start"):
             self.store.start(self.container.spawn_managed_thread)
         self.container.spawn_managed_thread(self._sweep_forever, identifier="outbox_sweep")
@@ -108,6 +119,12 @@ class MongoStore(DependencyProvider):
         self.publish.close()
 
     kill = stop
+
+    def _prepare(self) -> None:
+        if hasattr(self.store, "ensure_indexes"):
+            self.store.ensure_indexes()
+        if self.on_start:
+            self.on_start(self.store)
 
     def get_dependency(self, worker_ctx) -> Any:
         return self.store

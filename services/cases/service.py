@@ -1,7 +1,7 @@
 """The cases nameko service: thin RPC entrypoints over commands and the reader."""
 
 from nameko.dependency_providers import Config
-from nameko.rpc import RpcProxy, rpc
+from nameko.rpc import RpcProxy
 
 from services.cases import commands, meetings_desk, schemas
 from services.cases.dependencies import CaseRules
@@ -10,8 +10,10 @@ from services.cases.repository import CasesStore
 from services.cases.roster import Roster, RosterCache
 from shared.actor import CurrentActor
 from shared.clock import utcnow
+from shared.errorlog import ErrorLog
 from shared.errors import EXPECTED
 from shared.mongo import MongoStore
+from shared.rpc import rpc
 from shared.timers import configured_timer
 
 #: Commands that need nothing but the case and their own arguments.
@@ -34,6 +36,7 @@ class CasesService:
     roster_cache = RosterCache()
     rules = CaseRules()
     config = Config()
+    error_log = ErrorLog()
 
     def _reader(self) -> Reader:
         return Reader(self.store, self.actor(), self.config.get("UNMASK_ROLES", []))

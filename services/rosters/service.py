@@ -5,7 +5,6 @@ import binascii
 
 from nameko.dependency_providers import Config
 from nameko.events import BROADCAST, event_handler
-from nameko.rpc import rpc
 
 from services.rosters import commands, schemas
 from services.rosters.importing import run_import
@@ -13,8 +12,10 @@ from services.rosters.reports import Reader
 from services.rosters.repository import RostersStore
 from shared import plugins
 from shared.actor import CurrentActor
+from shared.errorlog import ErrorLog
 from shared.errors import EXPECTED, field_error
 from shared.mongo import MongoStore
+from shared.rpc import rpc
 
 UNIT = schemas.UnitOut()
 APPOINTMENT = schemas.AppointmentOut()
@@ -28,6 +29,7 @@ class RostersService:
     store: RostersStore = MongoStore(RostersStore, "ROSTERS_DB", on_start=commands.finish_interrupted_moves)
     actor = CurrentActor()
     config = Config()
+    error_log = ErrorLog()
 
     def _reader(self) -> Reader:
         return Reader(self.store, self.actor(), self.config.get("UNMASK_ROLES", []))

@@ -1,0 +1,53 @@
+"""Services under poison messages and outages: the session's broker and database for most
+tests, a private RabbitMQ or FerretDB for the tests that kill one."""
+
+import os
+
+import pytest
+
+from shared.mongo import mongo_client
+from shared.stack.ferret import FerretServer
+from shared.stack.rabbit import RabbitNode
+from tests.conftest import SECRET
+from tests.integration.cases.conftest import cases_config, cases_db, cases_service  # noqa: F401
+from tests.integration.resilience.outages import take_parked
+from tests.integration.rosters.conftest import rosters_db, rosters_service  # noqa: F401
+
+
+@pytest.fixture
+def empty_parking(stack):
+    """Both services' parking queues emptied before the test."""
+    for service in ("rosters", "cases"):
+        take_parked(stack.amqp_uri, service)
+
+
+@pytest.fixture
+def private_rabbit(tmp_path):
+    """A RabbitMQ node of this test's own, safe to kill; `start()` again reuses its port and data."""
+    (tmp_path / "rabbit").mkdir()
+    node = RabbitNode(tmp_path / "rabbit")
+    node.start()
+    yield node
+    node.stop()
+
+
+@pytest.fixture
+def private_ferret(tmp_path):
+    """A FerretDB of this test's own, not started; `start()` again reuses its port and data."""
+    (tmp_path / "ferret").mkdir()
+    server = FerretServer(tmp_path / "ferret")
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def process_env(stack, database_name):
+    """Environment of `nameko run` service processes on the session's stack, logging at WARNING."""
+    env = {**os.environ, "AMQP_URI": stack.amqp_uri, "MONGO_URI": stack.mongo_uri, "ACTOR_SECRET": SECRET,
+           "ROSTERS_DB": f"{database_name}r", "CASES_DB": f"{database_name}c", "OUTBOX_SWEEP_SECONDS": "0.5",
+           "LOG_LEVEL": "WARNING"}
+    yield env
+    client = mongo_client(stack.mongo_uri)
+    client.drop_database(env["ROSTERS_DB"])
+    client.drop_database(env["CASES_DB"])
+    client.close()
