@@ -16,6 +16,7 @@ from services.cases.roster import Roster, scope_of
 from services.cases.taxonomy import Taxonomy
 from shared.actor import Actor
 from shared.errors import field_error
+from shared.requests import applied
 
 RETRIES = 5
 
@@ -42,7 +43,7 @@ def report(store: CasesStore, roster: Roster, actor: Actor, data: Mapping, rules
             return existing
     case = new_case(case_id, data, unit, scope_of(unit), rules.taxonomy.label(data["category"]), now)
     case["counted"] = counting.counted_after(None, case)
-    step = journal_step(None, case, None, actor.as_dict(), now, rules.supervise_every)
+    step = journal_step(None, case, None, actor.as_dict(), now, rules.supervise_every, data.get("request_id"))
     try:
         store.journal.commit(step)
     except CaseChanged:
@@ -53,15 +54,21 @@ def report(store: CasesStore, roster: Roster, actor: Actor, data: Mapping, rules
 def act(store: CasesStore, actor: Actor, case_id: str, command: str, data: Mapping, rules: Rules,
         clock) -> dict:
     """Run one command on a case, retrying when another writer got there first; a command
-    the new state no longer allows fails with `InvalidTransition` naming that state."""
+    the new state no longer allows fails with `InvalidTransition` naming that state. A
+    command whose `request_id` the timeline already shows (its answer was lost) changes
+    nothing and gets the case as it is."""
+    request_id = data.get("request_id")
+    data = {k: v for k, v in data.items() if k != "request_id"}
     for attempt in range(RETRIES):
         case = store.cases.get(case_id)
         actor.require(case["lineage"])
+        if applied(case.get("timeline"), request_id, actor.who):
+            return case
         now = clock()
         step = lifecycle.decide(case, command, data, now, rules.policy)
         after = {**case, **step.changes, "version": case["version"] + 1}
         after["counted"] = counting.counted_after(case, after)
-        record = journal_step(case, after, step, actor.as_dict(), now, rules.supervise_every)
+        record = journal_step(case, after, step, actor.as_dict(), now, rules.supervise_every, request_id)
         try:
             store.journal.commit(record)
         except CaseChanged:
@@ -114,7 +121,8 @@ def triage(store: CasesStore, roster: Roster, actor: Actor, data: Mapping, rules
 def accept(store: CasesStore, actor: Actor, data: Mapping, rules: Rules, clock) -> dict:
     """The assignee's side takes the case; of two people accepting at once exactly one wins."""
     handler = {"who": actor.who, "role": actor.role}
-    return act(store, actor, data["case_id"], "accept", {"handler": handler, "note": data.get("note")}, rules, clock)
+    return act(store, actor, data["case_id"], "accept",
+               {"handler": handler, "note": data.get("note"), "request_id": data.get("request_id")}, rules, clock)
 
 
 def mark_duplicate(store: CasesStore, actor: Actor, data: Mapping, rules: Rules, clock) -> dict:

@@ -79,11 +79,14 @@ def watch_for(before: Mapping | None, after: Mapping, supervise_every: timedelta
 
 
 def journal_step(before: Mapping | None, after: dict, step: Step | None, actor: Mapping, now: datetime,
-                 supervise_every: timedelta) -> dict:
-    """The journal record of a step: the write, its timeline entry, events, counts and watch."""
+                 supervise_every: timedelta, request_id: str | None = None) -> dict:
+    """The journal record of a step: the write, its timeline entry (with the caller's request
+    id, so a repeat is recognised), events, counts and watch."""
     command = step.command if step else "report"
     detail = step.detail if step else {"description": after["description"]}
     record = entry(after["version"], command, before["state"] if before else None, after["state"], actor, now, detail)
+    if request_id:
+        record["request_id"] = request_id
     event_types = step.events if step else ["case_reported"]
     payload = event_payload(after, before["state"] if before else None, detail)
     record_step = {

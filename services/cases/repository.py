@@ -5,7 +5,7 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 
 import eventlet
-from pymongo import ASCENDING, DESCENDING
+from pymongo import ASCENDING, DESCENDING, ReturnDocument
 from pymongo.collection import Collection
 from pymongo.database import Database
 
@@ -15,6 +15,7 @@ from services.cases.journal import Journal
 from shared.audit import PiiReads
 from shared.clock import utcnow
 from shared.outbox import Outbox
+from shared.requests import RequestLog
 
 
 class Cases:
@@ -78,9 +79,15 @@ class Meetings:
         self.coll.insert_one(doc)
         return doc
 
-    def update(self, meeting_id: str, change: Mapping) -> dict:
-        self.coll.update_one({"_id": meeting_id}, {"$set": {**change, "updated_at": utcnow()}})
-        return self.get(meeting_id)
+    def update(self, meeting_id: str, change: Mapping, when: Mapping | None = None) -> dict | None:
+        """Set `change` and return the meeting as written. With `when`, a compare-and-set: only
+        while the meeting still matches those conditions, else None and nothing is written."""
+        doc = self.coll.find_one_and_update({"_id": meeting_id, **(when or {})},
+                                            {"$set": {**change, "updated_at": utcnow()}},
+                                            return_document=ReturnDocument.AFTER)
+        if doc is None and when is None:
+            return self.get(meeting_id)  # raises MeetingNotFound
+        return doc
 
 
 class CasesStore:
@@ -95,6 +102,7 @@ class CasesStore:
         self.watches = Watches(db["deadline_watches"])
         self.meetings = Meetings(db["meetings"])
         self.pii_reads = PiiReads(db["pii_reads"])
+        self.requests = RequestLog(db["requests"])
         self.journal = Journal(db, outbox.publish, float(config.get("STEP_TAKEOVER_SECONDS", 30)), clock)
 
     def ensure_indexes(self) -> None:

@@ -15,6 +15,11 @@ Photos = fields.List(fields.String(validate=validate.Length(min=1, max=300)), lo
 CATEGORY_CODE = validate.Regexp(r"^[a-z_]{2,40}$", error="must be a category code")
 
 
+def request_id_field() -> fields.String:
+    """The caller's id for a command: a repeat with the same id gets the first answer."""
+    return fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=100))
+
+
 class Reporter(StrictSchema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=50))
     phone = fields.String(load_default=None, allow_none=True, validate=PHONE)
@@ -31,7 +36,7 @@ class Report(StrictSchema):
     description = Text
     photos = Photos
     external_ref = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=100))
-    request_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=100))
+    request_id = request_id_field()
 
     @validates_schema
     def hotline_needs_ticket(self, data, **kwargs):
@@ -43,19 +48,23 @@ class CaseRef(StrictSchema):
     case_id = Id
 
 
-class WithNote(CaseRef):
+class CaseCommand(CaseRef):
+    request_id = request_id_field()
+
+
+class WithNote(CaseCommand):
     note = Note
 
 
-class Result(CaseRef):
+class Result(CaseCommand):
     result = Text
 
 
-class Reason(CaseRef):
+class Reason(CaseCommand):
     reason = Text
 
 
-class Triage(CaseRef):
+class Triage(CaseCommand):
     category = fields.String(load_default=None, allow_none=True, validate=CATEGORY_CODE)
     urgency = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(list(URGENCIES)))
     note = Note
@@ -67,13 +76,13 @@ class Party(StrictSchema):
     party_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=80))
 
 
-class Dispatch(CaseRef):
+class Dispatch(CaseCommand):
     assignee = fields.Nested(Party, required=True)
     co_handlers = fields.List(fields.Nested(Party), load_default=list, validate=validate.Length(max=10))
     note = Note
 
 
-class Progress(CaseRef):
+class Progress(CaseCommand):
     note = Text
     site_visit = fields.Boolean(load_default=False)
     photos = Photos
@@ -85,7 +94,7 @@ class MediationParty(StrictSchema):
     side = fields.String(required=True, validate=validate.OneOf(["claimant", "respondent"]))
 
 
-class Mediate(CaseRef):
+class Mediate(CaseCommand):
     mediator = fields.String(required=True, validate=validate.Length(min=1, max=50))
     parties = fields.List(fields.Nested(MediationParty), required=True, validate=validate.Length(min=2, max=10))
     agreement = Text
@@ -93,23 +102,23 @@ class Mediate(CaseRef):
     agreed = fields.Boolean(load_default=True)
 
 
-class Evaluate(CaseRef):
+class Evaluate(CaseCommand):
     satisfied = fields.Boolean(required=True)
     reason = Note
     comment = Note
 
 
-class RequestExtension(CaseRef):
+class RequestExtension(CaseCommand):
     working_days = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=30))
     reason = Text
 
 
-class DecideExtension(CaseRef):
+class DecideExtension(CaseCommand):
     granted = fields.Boolean(required=True)
     note = Note
 
 
-class MarkDuplicate(CaseRef):
+class MarkDuplicate(CaseCommand):
     duplicate_of = Id
 
 
@@ -143,6 +152,7 @@ class AgendaItem(StrictSchema):
 
 
 class ScheduleMeeting(StrictSchema):
+    request_id = request_id_field()
     node_id = Id
     kind = fields.String(load_default="building", validate=validate.OneOf(["building", "bench", "community"]))
     title = fields.String(required=True, validate=validate.Length(min=1, max=200))
@@ -177,6 +187,7 @@ class CostSplit(StrictSchema):
 
 
 class RecordMeeting(StrictSchema):
+    request_id = request_id_field()
     meeting_id = Id
     eligible = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=100000))
     attendees = fields.List(fields.Nested(Attendee), required=True, validate=validate.Length(min=1, max=2000))
@@ -195,6 +206,7 @@ class RecordMeeting(StrictSchema):
 
 
 class RecordPayment(StrictSchema):
+    request_id = request_id_field()
     meeting_id = Id
     household = fields.String(required=True, validate=validate.Length(min=1, max=100))
     keys_handed_over = fields.Boolean(load_default=True)

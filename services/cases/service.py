@@ -13,6 +13,7 @@ from shared.clock import utcnow
 from shared.errorlog import ErrorLog
 from shared.errors import EXPECTED
 from shared.mongo import MongoStore
+from shared.requests import once
 from shared.rpc import rpc
 from shared.timers import configured_timer
 
@@ -50,12 +51,14 @@ class CasesService:
         return self._reader().view(case, command)
 
     @rpc(expected_exceptions=EXPECTED)
+    @once
     def report(self, **data) -> dict:
         case = commands.report(self.store, self._roster(), self.actor(), REPORT.load_or_raise(data),
                                self.rules.rules, utcnow())
         return self._reader().view(case, "report")
 
     @rpc(expected_exceptions=EXPECTED)
+    @once
     def triage(self, **data) -> dict:
         request = schemas.Triage().load_or_raise(data)
         case = commands.triage(self.store, self._roster(), self.actor(), request, self.rules.rules, self.rules.route,
@@ -63,62 +66,76 @@ class CasesService:
         return self._reader().view(case, "triage")
 
     @rpc(expected_exceptions=EXPECTED)
+    @once
     def accept(self, **data) -> dict:
         case = commands.accept(self.store, self.actor(), schemas.WithNote().load_or_raise(data), self.rules.rules,
                                utcnow)
         return self._reader().view(case, "accept")
 
     @rpc(expected_exceptions=EXPECTED)
+    @once
     def mark_duplicate(self, **data) -> dict:
         request = schemas.MarkDuplicate().load_or_raise(data)
         case = commands.mark_duplicate(self.store, self.actor(), request, self.rules.rules, utcnow)
         return self._reader().view(case, "mark_duplicate")
 
     @rpc(expected_exceptions=EXPECTED)
+    @once
     def self_resolve(self, **data) -> dict:
         return self._command("self_resolve", data)
 
     @rpc(expected_exceptions=EXPECTED)
+    @once
     def escalate(self, **data) -> dict:
         return self._command("escalate", data)
 
     @rpc(expected_exceptions=EXPECTED)
+    @once
     def dispatch(self, **data) -> dict:
         return self._command("dispatch", data)
 
     @rpc(expected_exceptions=EXPECTED)
+    @once
     def return_case(self, **data) -> dict:
         return self._command("return_case", data)
 
     @rpc(expected_exceptions=EXPECTED)
+    @once
     def progress(self, **data) -> dict:
         return self._command("progress", data)
 
     @rpc(expected_exceptions=EXPECTED)
+    @once
     def mediate(self, **data) -> dict:
         return self._command("mediate", data)
 
     @rpc(expected_exceptions=EXPECTED)
+    @once
     def resolve(self, **data) -> dict:
         return self._command("resolve", data)
 
     @rpc(expected_exceptions=EXPECTED)
+    @once
     def evaluate(self, **data) -> dict:
         return self._command("evaluate", data)
 
     @rpc(expected_exceptions=EXPECTED)
+    @once
     def suspend(self, **data) -> dict:
         return self._command("suspend", data)
 
     @rpc(expected_exceptions=EXPECTED)
+    @once
     def resume(self, **data) -> dict:
         return self._command("resume", data)
 
     @rpc(expected_exceptions=EXPECTED)
+    @once
     def request_extension(self, **data) -> dict:
         return self._command("request_extension", data)
 
     @rpc(expected_exceptions=EXPECTED)
+    @once
     def decide_extension(self, **data) -> dict:
         return self._command("decide_extension", data)
 
@@ -136,17 +153,20 @@ class CasesService:
         return self._reader().stats(self._roster(), query["node_id"], query["date_from"], query["date_to"])
 
     @rpc(expected_exceptions=EXPECTED)
+    @once
     def schedule_meeting(self, **data) -> dict:
         request = schemas.ScheduleMeeting().load_or_raise(data)
         return meeting_view(meetings_desk.schedule(self.store, self._roster(), self.actor(), request, self.rules.rules,
                                             utcnow))
 
     @rpc(expected_exceptions=EXPECTED)
+    @once
     def record_meeting(self, **data) -> dict:
         request = schemas.RecordMeeting().load_or_raise(data)
         return meeting_view(meetings_desk.record(self.store, self.actor(), request, utcnow()))
 
     @rpc(expected_exceptions=EXPECTED)
+    @once
     def record_payment(self, **data) -> dict:
         request = schemas.RecordPayment().load_or_raise(data)
         return meeting_view(meetings_desk.record_payment(self.store, self.actor(), request, utcnow()))

@@ -1,9 +1,9 @@
 """A writer process that really dies part way through a step (SIGKILL, no clean-up), for the
 crash tests: `python -m tests.integration.cases.crashing_writer AMQP MONGO DB CASE_OR_UNIT STAGE
-COMMAND`, COMMAND being `accept` (a later step of the case) or `report` (a new case at the
-unit), STAGE being `write` (dies before writing the case), `publish` (after writing the case,
-before publishing), `count` (after publishing, before counting) or `release` (after counting,
-before releasing the step)."""
+COMMAND [REQUEST_ID]`. COMMAND is `accept` or `evaluate` (a later step of the case; the
+evaluation is satisfied) or `report` (a new case at the unit). STAGE is `write` (dies before
+writing the case), `publish` (after writing the case, before publishing), `count` (after
+publishing, before counting) or `release` (after counting, before releasing the step)."""
 
 import eventlet
 
@@ -41,7 +41,8 @@ class DyingCases:
         return die if name in ("bulk_write", "update_one", "insert_many") else getattr(self.cases, name)
 
 
-def main(amqp_uri: str, mongo_uri: str, db_name: str, target: str, stage: str, command: str) -> None:
+def main(amqp_uri: str, mongo_uri: str, db_name: str, target: str, stage: str, command: str,
+         request_id: str | None = None) -> None:
     db = mongo_client(mongo_uri)[db_name]
     store = CasesStore(db, Outbox(db, EventPublisher(amqp_uri, "cases", {})), {})
     journal = store.journal
@@ -58,7 +59,10 @@ def main(amqp_uri: str, mongo_uri: str, db_name: str, target: str, stage: str, c
     rules.setup()
     actor = Actor("张警官", "admin")
     if command == "accept":
-        commands.accept(store, actor, {"case_id": target}, rules.rules, utcnow)
+        commands.accept(store, actor, {"case_id": target, "request_id": request_id}, rules.rules, utcnow)
+    elif command == "evaluate":
+        verdict = {"case_id": target, "satisfied": True, "request_id": request_id}
+        commands.act(store, actor, target, "evaluate", verdict, rules.rules, utcnow)
     else:
         cache = type("Cache", (), {"units": TTLCache(60), "timeout": 10})()
         with ClusterRpcProxy({"AMQP_URI": amqp_uri}, context_data=context_for(actor, SECRET), timeout=10) as rpc:
@@ -71,4 +75,4 @@ def main(amqp_uri: str, mongo_uri: str, db_name: str, target: str, stage: str, c
 
 
 if __name__ == "__main__":
-    main(*sys.argv[1:7])
+    main(*sys.argv[1:8])

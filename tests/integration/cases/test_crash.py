@@ -30,9 +30,10 @@ def pending(db) -> list[str]:
     return [key for doc in db["journal_instances"].find({}) for key in doc.get("pending") or {}]
 
 
-def kill_a_writer_at(stage: str, stack, db, target: str, command: str = "accept") -> None:
+def kill_a_writer_at(stage: str, stack, db, target: str, command: str = "accept", *request_id: str) -> None:
     writer = subprocess.run([sys.executable, "-m", "tests.integration.cases.crashing_writer", stack.amqp_uri,
-                             stack.mongo_uri, db.name, target, stage, command], capture_output=True, timeout=60)
+                             stack.mongo_uri, db.name, target, stage, command, *request_id],
+                            capture_output=True, timeout=60)
     assert writer.returncode == -9, writer.stderr.decode()[-2000:]
 
 
