@@ -68,6 +68,35 @@ def deltas(before: Mapping | None, after: Mapping) -> dict[str, dict[str, int]]:
     return out
 
 
+def expected_counters(cases: Iterable[Mapping]) -> dict[str, dict[str, int]]:
+    """What the counter documents must hold for these cases: counter id → `category.metric` →
+    count, zeros left out. For reconciling the statistics with the cases they count."""
+    expected: dict[str, dict[str, int]] = {}
+    for case in cases:
+        metrics = dict.fromkeys(reached(case), 1) | evaluation_counts(case)
+        for node in case["scope"]:
+            for period in periods(date.fromisoformat(case["received_day"])):
+                bucket = expected.setdefault(f"{node}:{period}", {})
+                for metric, amount in metrics.items():
+                    if amount:
+                        key = f"{case['category']}.{metric}"
+                        bucket[key] = bucket.get(key, 0) + amount
+    return expected
+
+
+def stored_counters(documents: Iterable[Mapping]) -> dict[str, dict[str, int]]:
+    """Counter documents as counter id → `category.metric` → count, zeros left out."""
+    return {doc["_id"]: {f"{category}.{metric}": n for category, metrics in (doc.get("c") or {}).items()
+                         for metric, n in metrics.items() if n}
+            for doc in documents}
+
+
+def counters_differing(expected: Mapping[str, Mapping], stored: Mapping[str, Mapping]) -> dict[str, tuple]:
+    """Counter id → (expected, stored) wherever the two differ."""
+    return {counter: (expected.get(counter), stored.get(counter)) for counter in set(expected) | set(stored)
+            if (expected.get(counter) or {}) != (stored.get(counter) or {})}
+
+
 def counted_after(before: Mapping | None, after: Mapping) -> list[str]:
     return sorted(set((before or {}).get("counted", [])) | reached(after))
 

@@ -3,7 +3,6 @@ through two cases processes, then every counter document checked against the cas
 again after the takeover time and several sweeps have passed."""
 
 import time
-from collections import defaultdict
 
 import eventlet
 from nameko.standalone.rpc import ClusterRpcProxy
@@ -81,19 +80,8 @@ def counter_mismatches(env: dict) -> dict:
     client = mongo_client(env["MONGO_URI"])
     try:
         db = client[env["CASES_DB"]]
-        expected: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-        for case in db.cases.find({}, {"opening": 0, "timeline": 0}):
-            metrics = dict.fromkeys(counting.reached(case), 1) | counting.evaluation_counts(case)
-            day = local_date(case["reported_at"])
-            for node in case["scope"]:
-                for period in counting.periods(day):
-                    for metric, amount in metrics.items():
-                        expected[f"{node}:{period}"][f"{case['category']}.{metric}"] += amount
-        stored = {doc["_id"]: {f"{category}.{metric}": n for category, metrics in (doc.get("c") or {}).items()
-                               for metric, n in metrics.items() if n}
-                  for doc in db.counters.find({})}
+        expected = counting.expected_counters(db.cases.find({}, {"opening": 0, "timeline": 0}))
+        stored = counting.stored_counters(db.counters.find({}))
     finally:
         client.close()
-    wanted = {counter: {k: v for k, v in paths.items() if v} for counter, paths in expected.items()}
-    return {counter: (wanted.get(counter), stored.get(counter)) for counter in set(wanted) | set(stored)
-            if wanted.get(counter, {}) != stored.get(counter, {})}
+    return counting.counters_differing(expected, stored)

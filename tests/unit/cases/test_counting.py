@@ -165,3 +165,28 @@ def test_a_period_over_three_months_uses_the_whole_february_and_the_days_around_
 ])
 def test_whole_months_are_read_as_one_bucket_and_partial_months_day_by_day(first, last, expected):
     assert period_buckets(first, last) == expected
+
+
+def test_the_counters_expected_for_stored_cases_count_each_case_under_every_node_and_period():
+    closed = drains_case(state="closed", scope=["district", "jiayuan"], received_day="2026-03-02",
+                         self_resolved=True, resolved_at=AT, evaluations=[{"satisfied": True}])
+    reported = drains_case(_id="case_2", scope=["district"], received_day="2026-03-02")
+
+    expected = counting.expected_counters([closed, reported])
+
+    assert set(expected) == {"district:2026-03-02", "district:2026-03", "jiayuan:2026-03-02", "jiayuan:2026-03"}
+    assert expected["district:2026-03"]["drains.received"] == 2
+    assert expected["jiayuan:2026-03"] == {
+        "drains.received": 1, "drains.self_resolved": 1, "drains.resolved": 1, "drains.resolved_on_time": 1,
+        "drains.evaluated": 1, "drains.closed": 1, "drains.evaluations": 1, "drains.satisfied": 1}
+
+
+def test_reconciling_names_every_counter_document_that_differs_from_the_cases():
+    expected = {"a:2026-03": {"drains.received": 2}, "b:2026-03": {"drains.received": 1}}
+    stored = counting.stored_counters([{"_id": "a:2026-03", "c": {"drains": {"received": 3, "closed": 0}}},
+                                       {"_id": "c:2026-03", "c": {"drains": {"received": 0}}}])
+
+    differing = counting.counters_differing(expected, stored)
+
+    assert differing == {"a:2026-03": ({"drains.received": 2}, {"drains.received": 3}),
+                         "b:2026-03": ({"drains.received": 1}, None)}
