@@ -1,9 +1,12 @@
 """FerretDB v1 (SQLite backend) built from `deploy/ferretdb` and run on loopback."""
 
 import hashlib
+import json
 import os
+import shutil
 import signal
 import subprocess
+import tempfile
 from pathlib import Path
 
 from shared.stack.ports import free_port, wait_until
@@ -20,25 +23,56 @@ def cache_dir() -> Path:
 def binary_path() -> Path:
     """The cached binary for the current recipe (a new recipe gets a new build)."""
     digest = hashlib.sha256()
-    for path in sorted([RECIPE / "go.mod", RECIPE / "go.sum", *RECIPE.glob("*.go")]):
+    for path in sorted([RECIPE / "go.mod", RECIPE / "go.sum", RECIPE / "patches.json", *RECIPE.glob("*.go")]):
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
     return cache_dir() / f"ferretdb-{digest.hexdigest()[:12]}"
 
 
 def build() -> Path:
+    """The server binary for the current recipe, built once into the cache: the recipe copied to
+    a scratch folder, with the module sources its `patches.json` names patched beside it."""
     target = binary_path()
     if target.exists():
         return target
     partial = target.with_suffix(".partial")
     env = {**os.environ, "CGO_ENABLED": "0", "GOFLAGS": "-mod=mod -buildvcs=false"}
-    result = subprocess.run(
-        ["go", "build", "-trimpath", "-o", str(partial), "."],
-        cwd=RECIPE, env=env, capture_output=True, text=True,
-    )
+    with tempfile.TemporaryDirectory(prefix="ferretdb-build-") as scratch:
+        source = Path(scratch) / "recipe"
+        shutil.copytree(RECIPE, source, ignore=shutil.ignore_patterns("*.md"))
+        apply_patches(source, Path(scratch), env)
+        result = subprocess.run(["go", "build", "-trimpath", "-o", str(partial), "."],
+                                cwd=source, env=env, capture_output=True, text=True)
     if result.returncode != 0:
         raise RuntimeError(f"building FerretDB failed:\n{result.stdout}\n{result.stderr}")
     partial.rename(target)
     return target
+
+
+def go(args: list[str], cwd: Path, env: dict) -> str:
+    result = subprocess.run(["go", *args], cwd=cwd, env=env, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise RuntimeError(f"go {' '.join(args)} failed:\n{result.stderr}")
+    return result.stdout.strip()
+
+
+def apply_patches(source: Path, scratch: Path, env: dict) -> None:
+    """Each module `patches.json` names is copied from the module cache, patched, and put in
+    place of the original with a `replace` in the copied recipe; a patch whose text is not
+    found exactly once stops the build."""
+    patches = json.loads((RECIPE / "patches.json").read_text())
+    copies: dict[str, Path] = {}
+    for patch in patches:
+        module = patch["module"]
+        if module not in copies:
+            copies[module] = scratch / f"module-{len(copies)}"
+            shutil.copytree(go(["list", "-m", "-f", "{{.Dir}}", module], source, env), copies[module])
+            subprocess.run(["chmod", "-R", "u+w", str(copies[module])], check=True)
+            go(["mod", "edit", f"-replace={module}={copies[module]}"], source, env)
+        patched = copies[module] / patch["file"]
+        text = patched.read_text()
+        if text.count(patch["find"]) != 1:
+            raise RuntimeError(f"the patch of {module}/{patch['file']} no longer applies: {patch['why']}")
+        patched.write_text(text.replace(patch["find"], patch["replace"]))
 
 
 def server_version(uri: str) -> str:
