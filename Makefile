@@ -3,13 +3,16 @@ PYTHON ?= python3
 PIP_FLAGS ?= -q --disable-pip-version-check
 export PYTHONDONTWRITEBYTECODE = 1
 
-.PHONY: install run test unit integration e2e bench lint up down clean
+.PHONY: install run reset test unit integration e2e bench lint up down clean
 
 install:
 	$(PYTHON) -m pip install $(PIP_FLAGS) -e ".[dev]"
 
 run: install
 	$(PYTHON) -m shared.stack.run
+
+reset:
+	$(PYTHON) -m shared.stack.reset
 
 test: install
 	$(PYTHON) -m pytest tests -q -p no:cacheprovider

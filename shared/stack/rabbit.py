@@ -41,6 +41,32 @@ def server_version(uri: str) -> str:
         return conn.connection.server_properties.get("version", "unknown")
 
 
+def epmd_binary() -> str:
+    return shutil.which("epmd") or "/usr/lib/erlang/bin/epmd"
+
+
+def node_settings(workdir: Path, name: str, port: int, epmd_port: int, dist_port: int) -> dict[str, str]:
+    """The environment of a node keeping its config, data and logs in `workdir` (files written here)."""
+    home = workdir / "home"
+    home.mkdir(parents=True, exist_ok=True)
+    conf = workdir / "rabbitmq.conf"
+    conf.write_text(f"loopback_users = none\nlisteners.tcp.default = {port}\n")
+    (workdir / "enabled_plugins").write_text("[].\n")
+    return {
+        "HOME": str(home),
+        "RABBITMQ_NODENAME": name,
+        "RABBITMQ_NODE_IP_ADDRESS": "127.0.0.1",
+        "RABBITMQ_NODE_PORT": str(port),
+        "RABBITMQ_DIST_PORT": str(dist_port),
+        "ERL_EPMD_PORT": str(epmd_port),
+        "RABBITMQ_CONFIG_FILE": str(conf.with_suffix("")),
+        "RABBITMQ_ENABLED_PLUGINS_FILE": str(workdir / "enabled_plugins"),
+        "RABBITMQ_MNESIA_BASE": str(workdir / "mnesia"),
+        "RABBITMQ_LOG_BASE": str(workdir / "log"),
+        "RABBITMQ_PID_FILE": str(workdir / "rabbit.pid"),
+    }
+
+
 class RabbitNode:
     """One detached RabbitMQ node; `stop()` ends it and its epmd."""
 
@@ -56,25 +82,7 @@ class RabbitNode:
         return f"amqp://guest:guest@127.0.0.1:{self.port}/"
 
     def _env(self) -> dict[str, str]:
-        home = self.workdir / "home"
-        home.mkdir(parents=True, exist_ok=True)
-        conf = self.workdir / "rabbitmq.conf"
-        conf.write_text(f"loopback_users = none\nlisteners.tcp.default = {self.port}\n")
-        (self.workdir / "enabled_plugins").write_text("[].\n")
-        return {
-            **os.environ,
-            "HOME": str(home),
-            "RABBITMQ_NODENAME": self.name,
-            "RABBITMQ_NODE_IP_ADDRESS": "127.0.0.1",
-            "RABBITMQ_NODE_PORT": str(self.port),
-            "RABBITMQ_DIST_PORT": str(free_port()),
-            "ERL_EPMD_PORT": str(self.epmd_port),
-            "RABBITMQ_CONFIG_FILE": str(conf.with_suffix("")),
-            "RABBITMQ_ENABLED_PLUGINS_FILE": str(self.workdir / "enabled_plugins"),
-            "RABBITMQ_MNESIA_BASE": str(self.workdir / "mnesia"),
-            "RABBITMQ_LOG_BASE": str(self.workdir / "log"),
-            "RABBITMQ_PID_FILE": str(self.workdir / "rabbit.pid"),
-        }
+        return {**os.environ, **node_settings(self.workdir, self.name, self.port, self.epmd_port, free_port())}
 
     def start(self, timeout: float = 120) -> str:
         ensure_installed()
@@ -101,5 +109,4 @@ class RabbitNode:
             except subprocess.TimeoutExpired:
                 os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait(10)
-        epmd = shutil.which("epmd") or "/usr/lib/erlang/bin/epmd"
-        subprocess.run([epmd, "-port", str(self.epmd_port), "-kill"], capture_output=True, check=False)
+        subprocess.run([epmd_binary(), "-port", str(self.epmd_port), "-kill"], capture_output=True, check=False)

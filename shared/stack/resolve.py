@@ -43,9 +43,12 @@ def docker_available() -> bool:
 
 
 @contextlib.contextmanager
-def local_stack(keep_dir: Path | None = None) -> Iterator[Stack]:
-    """RabbitMQ and FerretDB as private processes; everything ends with the block."""
-    workdir = Path(tempfile.mkdtemp(prefix="linli-stack-", dir=keep_dir))
+def local_stack() -> Iterator[Stack]:
+    """RabbitMQ and FerretDB as private processes in a temporary folder; everything ends with the block.
+
+    `make run` keeps its own between runs instead (shared.stack.programs).
+    """
+    workdir = Path(tempfile.mkdtemp(prefix="linli-stack-"))
     (workdir / "rabbit").mkdir()
     (workdir / "ferret").mkdir()
     rabbit, ferret = RabbitNode(workdir / "rabbit"), FerretServer(workdir / "ferret")

@@ -1,7 +1,9 @@
-"""`make run`: broker, database and the services as local processes, demo street loaded.
+"""`make run`: broker, database and services kept running by supervisord, demo street loaded.
 
-Uses `AMQP_URI`/`MONGO_URI` when set, else starts RabbitMQ and FerretDB here. Prints the
-URIs another system needs, then runs until interrupted and stops everything it started.
+Uses `AMQP_URI`/`MONGO_URI` when both are set (then only the services are supervised), else runs
+RabbitMQ and FerretDB here with their data in `var/data` (`$LINLI_VAR/data`), kept from one run to
+the next (`make reset` empties it). Prints the URIs another system needs, then runs until Ctrl-C
+or SIGTERM, which stop everything it started.
 """
 
 # ruff: noqa: E402 - eventlet patches the standard library before anything else imports it
@@ -9,28 +11,21 @@ import eventlet
 
 eventlet.monkey_patch()
 
-import contextlib
 import os
 import signal
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 from nameko.standalone.rpc import ClusterRpcProxy
 
 from shared.actor import Actor, context_for
-from shared.stack import local_stack, stack_from_env
+from shared.stack import Stack, stack_from_env
+from shared.stack.places import CannotRun, Places, check_ports_free, places_from_env, ports_from_env, run_lock
 from shared.stack.ports import wait_until
+from shared.stack.programs import Program, broker_and_database, local_uris, services
+from shared.stack.supervision import GaveUp, Supervisor
 
-ROOT = Path(__file__).resolve().parents[2]
-SERVICES = {"rosters": "services.rosters.service", "cases": "services.cases.service"}
-
-
-def start_service(name: str, env: dict) -> subprocess.Popen:
-    config = ROOT / "services" / name / "config.yml"
-    return subprocess.Popen([sys.executable, "-m", "nameko", "run", "--config", str(config), SERVICES[name]],
-                            env=env, cwd=ROOT, start_new_session=True)
+START_TIMEOUT = 180  # seconds for each program to answer; RabbitMQ takes 10-20 s on two cores
 
 
 def load_demo_once(amqp_uri: str, secret: str) -> None:
@@ -46,33 +41,69 @@ def load_demo_once(amqp_uri: str, secret: str) -> None:
         print(f"demo street loaded: {len(units)} places")
 
 
-def main() -> None:
-    secret = os.environ.get("ACTOR_SECRET", "change-me-in-production")
-    var = ROOT / "var"
-    var.mkdir(exist_ok=True)
-    with contextlib.ExitStack() as running:
-        stack = stack_from_env() or running.enter_context(local_stack(keep_dir=var))
-        env = {**os.environ, "AMQP_URI": stack.amqp_uri, "MONGO_URI": stack.mongo_uri, "ACTOR_SECRET": secret}
-        processes = [start_service(name, env) for name in SERVICES]
-        running.callback(lambda: [stop(p) for p in processes])
+def plan(places: Places) -> tuple[Stack, list[Program]]:
+    """The stack's URIs and what to supervise: the services, and the broker and database unless given."""
+    given = stack_from_env()
+    if given:
+        return given, services(given.amqp_uri)
+    ports = ports_from_env()
+    check_ports_free(ports)
+    places.make()
+    amqp_uri, mongo_uri = local_uris(ports)
+    return Stack(amqp_uri, mongo_uri, "local"), broker_and_database(places, ports) + services(amqp_uri)
+
+
+def shown(path: Path) -> str:
+    return str(path.relative_to(Path.cwd())) if path.is_relative_to(Path.cwd()) else str(path)
+
+
+def announce(places: Places, stack: Stack) -> None:
+    places.stack_env.write_text(f"AMQP_URI={stack.amqp_uri}\nMONGO_URI={stack.mongo_uri}\n")
+    where = (f"broker and database here, data in {shown(places.data)} kept between runs" if stack.source == "local"
+             else "broker and database from AMQP_URI and MONGO_URI")
+    print(f"\nLinli is running ({where}).\n"
+          f"  AMQP_URI={stack.amqp_uri}\n  MONGO_URI={stack.mongo_uri}\n  (also in {shown(places.stack_env)})\n"
+          f"  supervisorctl -c {shown(places.supervisor_config)} status   shows the programs; "
+          f"logs in {shown(places.logs)}/\n  Ctrl-C stops everything.", flush=True)
+
+
+def supervise(places: Places, lock: int, secret: str) -> int:
+    stack, programs = plan(places)
+    env = {**os.environ, "AMQP_URI": stack.amqp_uri, "MONGO_URI": stack.mongo_uri, "ACTOR_SECRET": secret}
+    supervisor = Supervisor.start(places, programs, env, keep_fds=[lock])
+    try:
+        supervisor.start_programs(programs, START_TIMEOUT)
         load_demo_once(stack.amqp_uri, secret)
-        (var / "stack.env").write_text(f"AMQP_URI={stack.amqp_uri}\nMONGO_URI={stack.mongo_uri}\n")
-        print(f"\nLinli is running ({stack.source}).\n  AMQP_URI={stack.amqp_uri}\n  MONGO_URI={stack.mongo_uri}\n"
-              f"  (also in var/stack.env)  Ctrl-C stops everything.", flush=True)
-        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-        with contextlib.suppress(KeyboardInterrupt):
-            while all(p.poll() is None for p in processes):
-                time.sleep(1)
+        announce(places, stack)
+        code = supervisor.run_until_exit()
+        print(f"supervisord exited with {code}; stopping what it left running", file=sys.stderr)
+        return 1
+    except GaveUp as exc:
+        print(f"make run could not start: {exc}", file=sys.stderr)
+        return 1
+    except (KeyboardInterrupt, SystemExit):
+        return 0
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        print("stopping everything make run started...", flush=True)
+        supervisor.shutdown()
+        print("stopped", flush=True)
 
 
-def stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(20)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
+def main() -> int:
+    sys.stdout.reconfigure(line_buffering=True)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    places = places_from_env()
+    try:
+        with run_lock(places, "start make run") as lock:
+            return supervise(places, lock, os.environ.get("ACTOR_SECRET", "change-me-in-production"))
+    except CannotRun as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
