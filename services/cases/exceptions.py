@@ -15,11 +15,15 @@ class CaseChanged(Conflict):
     """Another writer changed the case first; reload and retry."""
 
 
+class AlreadyPaid(Conflict):
+    """The household's share of the meeting's cost split is paid already."""
+
+
 class RosterUnavailable(Conflict):
     """The rosters service did not answer in time; nothing was changed."""
 
 
 __all__ = [
-    "CaseChanged", "CaseNotFound", "Conflict", "Forbidden", "InvalidTransition", "MeetingNotFound",
+    "AlreadyPaid", "CaseChanged", "CaseNotFound", "Conflict", "Forbidden", "InvalidTransition", "MeetingNotFound",
     "RosterUnavailable", "ValidationFailed",
 ]

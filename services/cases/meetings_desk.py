@@ -1,16 +1,23 @@
 """Deliberation meetings (议事会): scheduled with agenda items and linked cases, recorded
 with attendance, votes, minutes and a cost split, and payments per household."""
 
+import random
 from collections.abc import Mapping
 from datetime import datetime
 
+import eventlet
+
 from services.cases import lifecycle, meetings
 from services.cases.commands import Rules, act
+from services.cases.exceptions import AlreadyPaid, CaseChanged
 from services.cases.repository import CasesStore
 from services.cases.roster import Roster
 from shared.actor import Actor
+from shared.clock import plain
 from shared.errors import InvalidTransition, field_error
 from shared.ids import new_id
+
+LINK_ATTEMPTS = 10  # each is up to `commands.RETRIES` writes
 
 
 def schedule(store: CasesStore, roster: Roster, actor: Actor, data: Mapping, rules: Rules, clock) -> dict:
@@ -28,16 +35,30 @@ def schedule(store: CasesStore, roster: Roster, actor: Actor, data: Mapping, rul
                "created_by": actor.as_dict(), "created_at": clock()}
     store.meetings.insert(meeting)
     for case_id in case_ids:
-        act(store, actor, case_id, "link_meeting", {"meeting_id": meeting["_id"], "title": data["title"]}, rules, clock)
+        _link(store, actor, case_id, {"meeting_id": meeting["_id"], "title": data["title"]}, rules, clock)
     return meeting
 
 
+def _link(store: CasesStore, actor: Actor, case_id: str, link: Mapping, rules: Rules, clock) -> None:
+    """Link the case to the meeting. A link changes nothing another step depends on, so when
+    many steps take the case at once it is simply tried again, after a random pause that
+    spreads the contenders out, rather than leaving a scheduled meeting half linked."""
+    for attempt in range(LINK_ATTEMPTS):
+        try:
+            act(store, actor, case_id, "link_meeting", link, rules, clock)
+            return
+        except CaseChanged:
+            if attempt == LINK_ATTEMPTS - 1:
+                raise
+            eventlet.sleep(random.uniform(0, 0.01 * (attempt + 1)))
+
+
 def record(store: CasesStore, actor: Actor, data: Mapping, now: datetime) -> dict:
+    """Scheduled → held, once: of callers recording one meeting at once exactly one writes its
+    record, the others get `InvalidTransition` naming `held`."""
     meeting = store.meetings.get(data["meeting_id"])
     if meeting["state"] != "scheduled":
-        raise InvalidTransition(f"meeting {meeting['_id']} is {meeting['state']}",
-                                [{"field": "meeting_id", "reason": f"is {meeting['state']}",
-                                  "current_state": meeting["state"]}])
+        raise _not_scheduled(meeting)
     actor.require(meeting["lineage"])
     attending = len(data["attendees"])
     votes = {v["item"]: v for v in data["votes"]}
@@ -58,10 +79,21 @@ def record(store: CasesStore, actor: Actor, data: Mapping, now: datetime) -> dic
             raise field_error("cost_split.item", "the item was not adopted, so nobody pays")
         change["cost_split"] = {"item": split["item"], "total_fen": split["total_fen"],
                                 "shares": meetings.split_cost(split["total_fen"], split["households"])}
-    return store.meetings.update(meeting["_id"], change)
+    held = store.meetings.update(meeting["_id"], change, when={"state": "scheduled"})
+    if held is None:
+        raise _not_scheduled(store.meetings.get(meeting["_id"]))
+    return held
+
+
+def _not_scheduled(meeting: Mapping) -> InvalidTransition:
+    return InvalidTransition(f"meeting {meeting['_id']} is {meeting['state']}",
+                             [{"field": "meeting_id", "reason": f"is {meeting['state']}",
+                               "current_state": meeting["state"]}])
 
 
 def record_payment(store: CasesStore, actor: Actor, data: Mapping, now: datetime) -> dict:
+    """A household pays its share, once: paying a share already paid is `AlreadyPaid` naming
+    `household`, also for all but one of callers paying it at once."""
     meeting = store.meetings.get(data["meeting_id"])
     actor.require(meeting["lineage"])
     shares = (meeting.get("cost_split") or {}).get("shares") or []
@@ -69,5 +101,11 @@ def record_payment(store: CasesStore, actor: Actor, data: Mapping, now: datetime
     if index is None:
         raise field_error("household", "has no share in this meeting's cost split")
     prefix = f"cost_split.shares.{index}"
-    return store.meetings.update(meeting["_id"], {f"{prefix}.paid": True, f"{prefix}.paid_at": now,
-                                                  f"{prefix}.keys_handed_over": data["keys_handed_over"]})
+    paid = None if shares[index]["paid"] else store.meetings.update(
+        meeting["_id"], {f"{prefix}.paid": True, f"{prefix}.paid_at": now,
+                         f"{prefix}.keys_handed_over": data["keys_handed_over"]}, when={f"{prefix}.paid": False})
+    if paid is None:
+        share = store.meetings.get(meeting["_id"])["cost_split"]["shares"][index]
+        raise AlreadyPaid(f"{data['household']} has paid its share already",
+                          [{"field": "household", "reason": "paid already", "paid_at": plain(share.get("paid_at"))}])
+    return paid

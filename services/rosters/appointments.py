@@ -18,7 +18,8 @@ def next_status(current: str, action: str) -> str:
     if action not in allowed:
         raise InvalidTransition(
             f"cannot {action} an appointment that is {current}",
-            [{"field": "status", "reason": f"is {current}; allowed: {', '.join(allowed) or 'nothing'}"}],
+            [{"field": "status", "reason": f"is {current}; allowed: {', '.join(allowed) or 'nothing'}",
+              "current_state": current}],
         )
     return allowed[action]
 

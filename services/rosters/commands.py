@@ -3,16 +3,20 @@
 Each takes the store, the acting `Actor` and validated input, and returns the stored result.
 """
 
+import hashlib
+from collections.abc import Callable
 from datetime import date
 
 from services.rosters import appointments as flow
 from services.rosters import tree
+from services.rosters.exceptions import Conflict, PhoneTaken
 from services.rosters.repository import RostersStore
 from shared.actor import Actor
 from shared.clock import to_iso, utcnow
 from shared.errors import field_error
 from shared.events import envelope
 from shared.ids import new_id
+from shared.privacy import mask_phone
 
 
 def community_for(store: RostersStore, unit: dict) -> dict | None:
@@ -105,9 +109,13 @@ def rebase_descendants(store: RostersStore, unit_id: str, actor: dict) -> dict:
 
 
 def finish_interrupted_moves(store: RostersStore) -> None:
-    """Run at start-up: complete moves a crashed process left with descendants not rebased."""
+    """Run at start-up: complete what a crashed process left half done, moves with
+    descendants not rebased and appointment steps with the unit's leaders not yet changed."""
+    system = Actor("rosters", "system").as_dict()
     for unit in store.units.with_pending_rebase():
-        rebase_descendants(store, unit["_id"], Actor("rosters", "system").as_dict())
+        rebase_descendants(store, unit["_id"], system)
+    for appointment in store.appointments.with_leaders_pending():
+        settle_leaders(store, appointment["_id"], system)
 
 
 def retire_unit(store: RostersStore, actor: Actor, data: dict) -> dict:
@@ -127,15 +135,38 @@ def set_estate_facts(store: RostersStore, actor: Actor, data: dict) -> dict:
     return store.units.get(unit["_id"])
 
 
-def register_person(store: RostersStore, actor: Actor, data: dict, person_id: str | None = None) -> dict:
+def register_person(store: RostersStore, actor: Actor, data: dict) -> dict:
+    """One person per phone: registering a known phone again returns that person when every
+    detail given matches, and is a `PhoneTaken` conflict naming `phone` when any differs."""
+    person, created = enrol_person(store, data)
+    differing = [] if created else [k for k, v in data.items() if person.get(k) != v]
+    if differing:
+        raise PhoneTaken(f"phone {mask_phone(data['phone'])} is registered with other details",
+                         [{"field": "phone", "reason": f"already registered; differing: {', '.join(differing)}",
+                           "person_id": person["_id"]}])
+    return person
+
+
+def enrol_person(store: RostersStore, data: dict) -> tuple[dict, bool]:
+    """The person with this phone, registered now unless already known (then kept as stored):
+    (person, created). The id derives from the phone, so of callers registering one phone at
+    once exactly one creates the person."""
     if data.get("home_unit_id"):
         store.units.get(data["home_unit_id"], "home_unit_id")
-    person = {"_id": person_id or new_id("person"), **data, "created_at": utcnow()}
-    stored, _ = store.people.insert_new(person)
-    return stored
+    return store.people.insert_new({"_id": person_id_for(data["phone"]), **data, "created_at": utcnow()})
+
+
+def person_id_for(phone: str) -> str:
+    return stable_id("person", phone)
+
+
+def stable_id(prefix: str, *parts: str) -> str:
+    """An id derived from `parts`: the same parts always give the same id."""
+    return f"{prefix}_{hashlib.sha1('|'.join(parts).encode()).hexdigest()[:20]}"
 
 
 def apply(store: RostersStore, actor: Actor, data: dict, appointment_id: str | None = None) -> dict:
+    """A new applicant; with a derived `appointment_id` (imports) an existing one is returned."""
     person = store.people.get(data["person_id"], "person_id")
     unit = store.units.get(data["unit_id"])
     actor.require(tree.lineage(unit))
@@ -150,61 +181,83 @@ def apply(store: RostersStore, actor: Actor, data: dict, appointment_id: str | N
         "certificate_no": None, "work_id": None, "term_start": None, "term_end": None, "ended_reason": None,
         "history": [{"status": "applicant", "at": to_iso(utcnow()), "by": actor.who}],
     }
-    return store.appointments.insert(appointment)
-
-
-def _advance(store: RostersStore, actor: Actor, appointment: dict, action: str, extra: dict,
-             events: list[dict] = ()) -> dict:
-    status = flow.next_status(appointment["status"], action)
-    step = {"status": status, "at": to_iso(utcnow()), "by": actor.who, **extra.pop("_note", {})}
-    store.appointments.update(appointment["_id"], {"$set": {"status": status, **extra}, "$push": {"history": step}},
-                              list(events))
-    return store.appointments.get(appointment["_id"])
+    stored, _ = store.appointments.insert_new(appointment)
+    return stored
 
 
 def screen(store: RostersStore, actor: Actor, data: dict) -> dict:
-    appointment = store.appointments.get(data["appointment_id"])
-    actor.require(tree.lineage(store.units.get(appointment["unit_id"])))
+    appointment = _appointment_in_reach(store, actor, data["appointment_id"])
     if data["passed"]:
-        return _advance(store, actor, appointment, "screen", {"_note": {"note": data["note"]}})
-    return _advance(store, actor, appointment, "reject",
-                    {"ended_reason": "screening_failed", "_note": {"note": data["note"]}})
+        return _advance(store, actor, appointment, "screen", {}, data["note"])
+    return _advance(store, actor, appointment, "reject", {"ended_reason": "screening_failed"}, data["note"])
 
 
 def appoint(store: RostersStore, actor: Actor, data: dict) -> dict:
-    appointment = store.appointments.get(data["appointment_id"])
-    unit = store.units.get(appointment["unit_id"])
-    actor.require(tree.lineage(unit))
-    flow.next_status(appointment["status"], "appoint")
-    person = store.people.get(appointment["person_id"])
-    # The unit learns of its leader first; a crash before the next write is finished by a retry.
-    store.units.update(unit["_id"], {"$addToSet": {"leaders": flow.leader_entry(appointment, person)}},
-                       [unit_changed(unit, "leaders_changed", actor.as_dict())])
-    event = envelope("appointment_started", _appointment_payload(appointment), actor.as_dict())
+    """Screened → appointed with `appointment_started`; the winner then adds the unit's leader."""
+    appointment = _appointment_in_reach(store, actor, data["appointment_id"])
+    started = envelope("appointment_started", _appointment_payload(appointment), actor.as_dict())
     return _advance(store, actor, appointment, "appoint", {
         "certificate_no": data["certificate_no"], "work_id": data.get("work_id"),
         "term_start": _day(data["term_start"]), "term_end": _day(data["term_end"]),
-    }, [event])
+    }, events=lambda current: [started])
 
 
 def end_appointment(store: RostersStore, actor: Actor, data: dict) -> dict:
-    appointment = store.appointments.get(data["appointment_id"])
-    unit = store.units.get(appointment["unit_id"])
-    actor.require(tree.lineage(unit))
-    entries = [e for e in unit.get("leaders", []) if e["appointment_id"] == appointment["_id"]]
-    if appointment["status"] == "ended":  # a retry after a crash: only the unit may lag behind
-        if entries:
-            _drop_leaders(store, unit, entries, actor)
-        return appointment
-    flow.next_status(appointment["status"], "end")
-    event = envelope("appointment_ended", _appointment_payload(appointment) | {"reason": data["reason"]},
+    """Any status but ended → ended; from appointed with `appointment_ended`, and the winner
+    then drops the unit's leader."""
+    appointment = _appointment_in_reach(store, actor, data["appointment_id"])
+    ended = envelope("appointment_ended", _appointment_payload(appointment) | {"reason": data["reason"]},
                      actor.as_dict())
-    ended = _advance(store, actor, appointment, "end",
-                     {"ended_reason": data["reason"], "_note": {"note": data["note"]}},
-                     [event] if appointment["status"] == "appointed" else [])
-    if entries:
-        _drop_leaders(store, unit, entries, actor)
-    return ended
+    return _advance(store, actor, appointment, "end", {"ended_reason": data["reason"]}, data["note"],
+                    events=lambda current: [ended] if current["status"] == "appointed" else [])
+
+
+def _appointment_in_reach(store: RostersStore, actor: Actor, appointment_id: str) -> dict:
+    appointment = store.appointments.get(appointment_id)
+    actor.require(tree.lineage(store.units.get(appointment["unit_id"])))
+    return appointment
+
+
+def _advance(store: RostersStore, actor: Actor, appointment: dict, action: str, fields: dict,
+             note: str | None = None, events: Callable[[dict], list[dict]] = lambda current: []) -> dict:
+    """One step, as a compare-and-set on the status it was decided from. When another caller
+    moved the status first, nothing is written and the step is decided again from the new
+    status: one that no longer allows it (the same step already taken, say) raises
+    `InvalidTransition` naming that status. So of callers racing one step exactly one wins,
+    and only the winner's history entry and event are written."""
+    for _ in range(len(flow.FLOW)):  # the status only moves forward: a few lost races at most
+        status = flow.next_status(appointment["status"], action)
+        step = {"status": status, "at": to_iso(utcnow()), "by": actor.who, **({} if note is None else {"note": note})}
+        leaders = "appointed" in (status, appointment["status"])
+        change = {"status": status, **fields, **({"leaders_pending": True} if leaders else {})}
+        if store.appointments.update(appointment["_id"], {"$set": change, "$push": {"history": step}},
+                                     events(appointment), when={"status": appointment["status"]}):
+            if leaders:
+                settle_leaders(store, appointment["_id"], actor.as_dict())
+            return {**appointment, **change, "history": [*appointment["history"], step]}
+        appointment = store.appointments.get(appointment["_id"])
+    raise Conflict(f"appointment {appointment['_id']} kept changing; try again",
+                   [{"field": "appointment_id", "reason": "busy"}])
+
+
+def settle_leaders(store: RostersStore, appointment_id: str, actor: dict) -> None:
+    """Bring the unit's leaders in line with the appointment (its entry there exactly while it
+    is appointed), then clear the appointment's `leaders_pending`. Run by the caller whose
+    step changed whether it is appointed; reads again after each write, so two such steps
+    racing leave the unit as the later one wants it."""
+    for _ in range(len(flow.FLOW)):
+        appointment = store.appointments.get(appointment_id)
+        unit = store.units.get(appointment["unit_id"])
+        entries = [e for e in unit.get("leaders", []) if e["appointment_id"] == appointment_id]
+        if appointment["status"] == "appointed" and not entries:
+            person = store.people.get(appointment["person_id"])
+            change = {"$addToSet": {"leaders": flow.leader_entry(appointment, person)}}
+        elif appointment["status"] != "appointed" and entries:
+            change = {"$pullAll": {"leaders": entries}}
+        else:
+            store.appointments.update(appointment_id, {"$unset": {"leaders_pending": ""}})
+            return
+        store.units.update(unit["_id"], change, [unit_changed(unit, "leaders_changed", actor)])
 
 
 def set_duty(store: RostersStore, actor: Actor, data: dict) -> int:
@@ -220,11 +273,6 @@ def set_duty(store: RostersStore, actor: Actor, data: dict) -> int:
     for entry in data["entries"]:
         store.duty.set(community["_id"], entry["date"].isoformat(), {"person_id": entry["person_id"]})
     return len(data["entries"])
-
-
-def _drop_leaders(store: RostersStore, unit: dict, entries: list[dict], actor: Actor) -> None:
-    store.units.update(unit["_id"], {"$pullAll": {"leaders": entries}},
-                       [unit_changed(unit, "leaders_changed", actor.as_dict())])
 
 
 def _appointment_payload(appointment: dict) -> dict:

@@ -19,11 +19,15 @@ class MoveWouldCycle(Conflict):
     pass
 
 
+class PhoneTaken(Conflict):
+    """The phone is registered to a person whose details differ from the request's."""
+
+
 class LevelNotAllowed(ValidationFailed):
     pass
 
 
 __all__ = [
     "AppointmentNotFound", "Conflict", "InvalidTransition", "LevelNotAllowed",
-    "MoveWouldCycle", "PersonNotFound", "UnitNotFound", "ValidationFailed",
+    "MoveWouldCycle", "PersonNotFound", "PhoneTaken", "UnitNotFound", "ValidationFailed",
 ]

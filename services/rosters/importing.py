@@ -5,13 +5,14 @@ written to the import job as rows are processed. Ids are derived from the row (p
 unit, role and term), so importing the same file twice changes nothing.
 """
 
-import hashlib
 from collections.abc import Callable, Iterable, Mapping
 
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from services.rosters import appointments as flow
 from services.rosters import commands
+from services.rosters.commands import stable_id
+from services.rosters.exceptions import InvalidTransition
 from services.rosters.importers import RosterImporter, Row
 from services.rosters.repository import RostersStore
 from services.rosters.schemas import ID_NUMBER, PHONE
@@ -34,6 +35,7 @@ ROLE_NAMES = {
     "小巷管家": "alley_steward", "书记": "secretary", "值班人员": "duty_officer",
 }
 LOCATION_LEVELS = ("estate", "building", "unit")
+APPOINT_FIELDS = ("certificate_no", "work_id", "term_start", "term_end")
 
 
 class ImportRow(StrictSchema):
@@ -91,10 +93,6 @@ def unit_index(subtree: list[dict]) -> dict[tuple[str, ...], dict]:
     return index
 
 
-def stable_id(prefix: str, *parts: str) -> str:
-    return f"{prefix}_{hashlib.sha1('|'.join(parts).encode()).hexdigest()[:20]}"
-
-
 def run_import(store: RostersStore, actor: Actor, importer: RosterImporter, request: Mapping,
                content: bytes) -> dict:
     """Parse, then import every row under the request's community, recording the job."""
@@ -150,23 +148,35 @@ def _import_one(store: RostersStore, actor: Actor, community: dict, units: dict,
     except LinliError as exc:
         raise RowRejected("role", exc.details[0]["reason"]) from None
     person_fields = {k: row.get(k) for k in ("name", "phone", "id_number", "party_member", "occupation")}
-    person = commands.register_person(store, actor, {**person_fields, "skills": row["skills"],
-                                                      "interests": row["interests"], "home_unit_id": None},
-                                      person_id=stable_id("person", row["phone"]))
+    person, _ = commands.enrol_person(store, {**person_fields, "skills": row["skills"],
+                                              "interests": row["interests"], "home_unit_id": None})
     appointment_id = stable_id("appt", person["_id"], unit["_id"], role, row["term_start"].isoformat())
     try:
-        existing = store.appointments.find(appointment_id)
-        if existing is None:
-            existing = commands.apply(store, actor, {"person_id": person["_id"], "unit_id": unit["_id"],
-                                                     "role": role}, appointment_id=appointment_id)
-        if existing["status"] == "applicant":
-            existing = commands.screen(store, actor, {"appointment_id": appointment_id, "passed": True,
-                                                      "note": "imported"})
-        if existing["status"] == "appointed":
-            return "unchanged"
-        commands.appoint(store, actor, {"appointment_id": appointment_id, **{
-            k: row.get(k) for k in ("certificate_no", "work_id", "term_start", "term_end")}})
+        appointment = commands.apply(store, actor, {"person_id": person["_id"], "unit_id": unit["_id"],
+                                                    "role": role}, appointment_id=appointment_id)
+        return _bring_to_appointed(store, actor, appointment, {k: row.get(k) for k in APPOINT_FIELDS})
     except LinliError as exc:
         detail = exc.details[0] if exc.details else {"field": "row", "reason": exc.message}
         raise RowRejected(detail["field"], detail["reason"]) from None
-    return "imported"
+
+
+def _bring_to_appointed(store: RostersStore, actor: Actor, appointment: dict, terms: dict) -> str:
+    """Screen and appoint as far as needed: "imported" when this import appointed it,
+    "unchanged" when it already was. A step another import took meanwhile is read back and
+    the next one tried, so importing one file several times at once appoints each row once."""
+    for _ in range(len(flow.FLOW)):  # the status only moves forward
+        status = appointment["status"]
+        if status == "appointed":
+            return "unchanged"
+        flow.next_status(status, "screen" if status == "applicant" else "appoint")  # an ended one is refused
+        try:
+            if status == "applicant":
+                commands.screen(store, actor, {"appointment_id": appointment["_id"], "passed": True,
+                                               "note": "imported"})
+            else:
+                commands.appoint(store, actor, {"appointment_id": appointment["_id"], **terms})
+                return "imported"
+        except InvalidTransition:
+            pass  # another import took this step first
+        appointment = store.appointments.get(appointment["_id"])
+    raise RowRejected("row", "changed while being imported; import it again")

@@ -61,24 +61,49 @@ class EventSourcedCollection:
 
     def insert(self, doc: dict, events: list[dict] = ()) -> dict:
         if events:
-            self.outbox.guard(self.coll.name, doc["_id"])
+            self._guard(doc["_id"])
         self.coll.insert_one({**doc, "pending_events": list(events)})
         if events:
             self.outbox.relay_quietly(self.coll.name, doc["_id"])
         return doc
 
-    def update(self, doc_id: str, change: Mapping[str, Any], events: list[dict] = ()) -> None:
-        """Apply an update document, pushing `events` in the same write."""
+    def insert_new(self, doc: dict) -> tuple[dict, bool]:
+        """Insert unless a document with this id exists; returns (stored document, created).
+        Of callers inserting one id at once, exactly one creates it."""
+        try:
+            self.coll.insert_one(dict(doc))
+            return doc, True
+        except DuplicateKeyError:
+            return self.get(doc["_id"]), False
+
+    def update(self, doc_id: str, change: Mapping[str, Any], events: list[dict] = (),
+               when: Mapping[str, Any] | None = None) -> bool:
+        """Apply an update document, pushing `events` in the same write.
+
+        With `when`, a compare-and-set: the write happens only while the document still
+        matches those conditions, and False (nothing written, no event) means it did not;
+        without it, a missing document raises this collection's `NotFound`."""
         change = {k: dict(v) for k, v in change.items()}
         if events:
-            self.outbox.guard(self.coll.name, doc_id)
+            self._guard(doc_id)
             change.setdefault("$push", {})["pending_events"] = {"$each": list(events)}
         change.setdefault("$set", {})["updated_at"] = utcnow()
-        result = self.coll.update_one({"_id": doc_id}, change)
+        result = self.coll.update_one({"_id": doc_id, **(when or {})}, change)
         if result.matched_count == 0:
+            if when is not None:
+                return False
             raise self.missing(f"no {self.label} {doc_id}", [{"field": f"{self.label}_id", "reason": "not found"}])
         if events:
             self.outbox.relay_quietly(self.coll.name, doc_id)
+        return True
+
+    def _guard(self, doc_id: str) -> None:
+        """The outbox pointer, upserted; of two first upserts at once one may meet the
+        other's insert, and then updates it."""
+        try:
+            self.outbox.guard(self.coll.name, doc_id)
+        except DuplicateKeyError:
+            self.outbox.guard(self.coll.name, doc_id)
 
 
 class Units(EventSourcedCollection):
@@ -128,11 +153,12 @@ class Units(EventSourcedCollection):
         """Another instance announced a change of this unit (and with `subtree`, of those below)."""
         self.cache.forget(unit_id, subtree)
 
-    def update(self, doc_id: str, change: Mapping[str, Any], events: list[dict] = ()) -> None:
+    def update(self, doc_id: str, change: Mapping[str, Any], events: list[dict] = (),
+               when: Mapping[str, Any] | None = None) -> bool:
         """Forgotten after the write as well, so a read that overlapped it is not kept."""
         self.cache.forget(doc_id)
         try:
-            super().update(doc_id, change, events)
+            return super().update(doc_id, change, events, when)
         finally:
             self.cache.forget(doc_id)
 
@@ -156,14 +182,6 @@ class People(EventSourcedCollection):
     missing = PersonNotFound
     label = "person"
 
-    def insert_new(self, doc: dict) -> tuple[dict, bool]:
-        """Insert unless a person with this id exists; returns (stored person, created)."""
-        try:
-            self.coll.insert_one(doc)
-            return doc, True
-        except DuplicateKeyError:
-            return self.get(doc["_id"]), False
-
     def search(self, query: Mapping, ids: Iterable[str] | None, limit: int, offset: int) -> list[dict]:
         if ids is not None:
             query = {**query, "_id": {"$in": list(ids)}}
@@ -176,6 +194,10 @@ class Appointments(EventSourcedCollection):
 
     def current(self, query: Mapping) -> list[dict]:
         return list(self.coll.find({**query, "status": "appointed"}))
+
+    def with_leaders_pending(self) -> list[dict]:
+        """Appointments whose step has not yet reached the unit's leaders (a crash between)."""
+        return list(self.coll.find({"leaders_pending": True}))
 
 
 class Duty:

@@ -134,7 +134,8 @@ def test_screening_failure_ends_the_application(rosters, demo):
     with pytest.raises(InvalidTransition) as exc:
         rosters.appoint(appointment_id=appointment["appointment_id"], certificate_no="X",
                         term_start="2024-01-01", term_end="2025-01-01")
-    assert exc.value.details[0] == {"field": "status", "reason": "is ended; allowed: nothing"}
+    assert exc.value.details[0] == {"field": "status", "reason": "is ended; allowed: nothing",
+                                    "current_state": "ended"}
 
 
 def test_unknown_unit_is_not_found(rosters, demo):
