@@ -19,6 +19,7 @@ import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from kombu.utils import json as wire_json
 from pymongo.collection import Collection
 from pymongo.errors import DuplicateKeyError
 
@@ -46,8 +47,8 @@ def checked_request_id(value: object) -> str:
 
 
 class RequestLog:
-    """The first answer to each request, stored as JSON text (answers may hold keys and
-    nestings a document field may not)."""
+    """The first answer to each request, stored as the JSON text the broker would carry
+    (answers may hold keys and nestings a document field may not)."""
 
     def __init__(self, collection: Collection):
         self.coll = collection
@@ -60,12 +61,12 @@ class RequestLog:
         if doc["fingerprint"] != asked:
             raise Conflict("this request_id was already used for a different request",
                            [{"field": "request_id", "reason": "already used for a different request"}])
-        return json.loads(doc["answer"])
+        return wire_json.loads(doc["answer"])
 
     def remember(self, key: str, asked: str, answer: Any) -> Any:
         """Log the answer; when a twin of the request logged its answer first, that one stands."""
         try:
-            self.coll.insert_one({"_id": key, "fingerprint": asked, "answer": json.dumps(answer, ensure_ascii=False),
+            self.coll.insert_one({"_id": key, "fingerprint": asked, "answer": wire_json.dumps(answer),
                                   "at": utcnow()})
         except DuplicateKeyError:
             earlier = self.recall(key, asked)

@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from marshmallow import RAISE, Schema, ValidationError
+from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 from shared.errors import ValidationFailed
 
@@ -39,3 +39,9 @@ class StrictSchema(Schema):
             details = flatten_messages(exc.messages)
             summary = ", ".join(f"{d['field']}: {d['reason']}" for d in details)
             raise ValidationFailed(f"invalid input ({summary})", details) from None
+
+
+def request_id_field() -> fields.String:
+    """The caller's id for a command: a repeat with the same id gets the first answer
+    (`shared.requests`)."""
+    return fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=100))

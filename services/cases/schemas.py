@@ -4,7 +4,7 @@ from marshmallow import ValidationError, fields, validate, validates_schema
 
 from services.cases.routing import PARTY_KINDS
 from services.cases.taxonomy import CHANNELS, URGENCIES
-from shared.schemas import StrictSchema
+from shared.schemas import StrictSchema, request_id_field
 
 Id = fields.String(required=True, validate=validate.Length(min=1, max=80))
 Text = fields.String(required=True, validate=validate.Length(min=1, max=2000))
@@ -13,11 +13,6 @@ PHONE = validate.Regexp(r"^1\d{10}$|^0\d{2,3}-?\d{7,8}$", error="must be a mobil
 Photos = fields.List(fields.String(validate=validate.Length(min=1, max=300)), load_default=list,
                      validate=validate.Length(max=20))
 CATEGORY_CODE = validate.Regexp(r"^[a-z_]{2,40}$", error="must be a category code")
-
-
-def request_id_field() -> fields.String:
-    """The caller's id for a command: a repeat with the same id gets the first answer."""
-    return fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=100))
 
 
 class Reporter(StrictSchema):

@@ -9,10 +9,10 @@ from collections.abc import Callable, Iterable, Mapping
 
 from marshmallow import ValidationError, fields, validate, validates_schema
 
+from services.rosters import appointing
 from services.rosters import appointments as flow
-from services.rosters import commands
-from services.rosters.commands import stable_id
 from services.rosters.exceptions import InvalidTransition
+from services.rosters.ids import derived_id
 from services.rosters.importers import RosterImporter, Row
 from services.rosters.repository import RostersStore
 from services.rosters.schemas import ID_NUMBER, PHONE
@@ -148,11 +148,11 @@ def _import_one(store: RostersStore, actor: Actor, community: dict, units: dict,
     except LinliError as exc:
         raise RowRejected("role", exc.details[0]["reason"]) from None
     person_fields = {k: row.get(k) for k in ("name", "phone", "id_number", "party_member", "occupation")}
-    person, _ = commands.enrol_person(store, {**person_fields, "skills": row["skills"],
+    person, _ = appointing.enrol_person(store, {**person_fields, "skills": row["skills"],
                                               "interests": row["interests"], "home_unit_id": None})
-    appointment_id = stable_id("appt", person["_id"], unit["_id"], role, row["term_start"].isoformat())
+    appointment_id = derived_id("appt", person["_id"], unit["_id"], role, row["term_start"].isoformat())
     try:
-        appointment = commands.apply(store, actor, {"person_id": person["_id"], "unit_id": unit["_id"],
+        appointment = appointing.apply(store, actor, {"person_id": person["_id"], "unit_id": unit["_id"],
                                                     "role": role}, appointment_id=appointment_id)
         return _bring_to_appointed(store, actor, appointment, {k: row.get(k) for k in APPOINT_FIELDS})
     except LinliError as exc:
@@ -171,10 +171,10 @@ def _bring_to_appointed(store: RostersStore, actor: Actor, appointment: dict, te
         flow.next_status(status, "screen" if status == "applicant" else "appoint")  # an ended one is refused
         try:
             if status == "applicant":
-                commands.screen(store, actor, {"appointment_id": appointment["_id"], "passed": True,
+                appointing.screen(store, actor, {"appointment_id": appointment["_id"], "passed": True,
                                                "note": "imported"})
             else:
-                commands.appoint(store, actor, {"appointment_id": appointment["_id"], **terms})
+                appointing.appoint(store, actor, {"appointment_id": appointment["_id"], **terms})
                 return "imported"
         except InvalidTransition:
             pass  # another import took this step first

@@ -24,6 +24,7 @@ from shared.clock import utcnow
 from shared.config import flag
 from shared.errors import NotFound
 from shared.outbox import Outbox
+from shared.requests import RequestLog
 
 log = logging.getLogger(__name__)
 RAW = CodecOptions(document_class=RawBSONDocument)
@@ -162,6 +163,9 @@ class Units(EventSourcedCollection):
         finally:
             self.cache.forget(doc_id)
 
+    def community_of(self, unit: Mapping) -> dict | None:
+        return self.get(unit["community_id"]) if unit.get("community_id") else None
+
     def descendants(self, node_id: str) -> list[dict]:
         return list(self.coll.find({"ancestors": node_id}))
 
@@ -252,6 +256,8 @@ class RostersStore:
         self.duty = Duty(db["duty"])
         self.imports = ImportJobs(db["imports"])
         self.pii_reads = PiiReads(db["pii_reads"])
+        self.requests = RequestLog(db["requests"])
+        self.person_key = str(config.get("PERSON_ID_KEY", "change-me-in-production"))
 
     def start(self, spawn: Callable) -> None:
         if self.preload:

@@ -3,7 +3,7 @@
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from services.rosters.tree import DEFAULT_ROLES, LEVEL_RANK
-from shared.schemas import StrictSchema
+from shared.schemas import StrictSchema, request_id_field
 
 Id = fields.String(required=True, validate=validate.Length(min=1, max=80))
 Name = fields.String(required=True, validate=validate.Length(min=1, max=100))
@@ -25,6 +25,7 @@ class CommunityConfig(StrictSchema):
 
 
 class CreateUnit(StrictSchema):
+    request_id = request_id_field()
     parent_id = fields.String(load_default=None, allow_none=True)
     name = Name
     level = fields.String(required=True, validate=validate.OneOf(list(LEVEL_RANK)))
@@ -53,25 +54,30 @@ class Locate(StrictSchema):
 
 
 class RenameUnit(StrictSchema):
+    request_id = request_id_field()
     unit_id = Id
     name = Name
 
 
 class MoveUnit(StrictSchema):
+    request_id = request_id_field()
     unit_id = Id
     new_parent_id = Id
 
 
 class RetireUnit(StrictSchema):
+    request_id = request_id_field()
     unit_id = Id
     reason = fields.String(required=True, validate=validate.Length(min=1, max=200))
 
 
 class SetEstateFacts(EstateFacts):
+    request_id = request_id_field()
     unit_id = Id
 
 
 class RegisterPerson(StrictSchema):
+    request_id = request_id_field()
     name = Name
     phone = fields.String(required=True, validate=PHONE)
     id_number = fields.String(load_default=None, allow_none=True, validate=ID_NUMBER)
@@ -83,18 +89,21 @@ class RegisterPerson(StrictSchema):
 
 
 class Apply(StrictSchema):
+    request_id = request_id_field()
     person_id = Id
     unit_id = Id
     role = Role
 
 
 class Screen(StrictSchema):
+    request_id = request_id_field()
     appointment_id = Id
     passed = fields.Boolean(required=True)
     note = fields.String(load_default="", validate=validate.Length(max=500))
 
 
 class Appoint(StrictSchema):
+    request_id = request_id_field()
     appointment_id = Id
     certificate_no = fields.String(required=True, validate=validate.Length(min=1, max=40))
     work_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=40))
@@ -108,6 +117,7 @@ class Appoint(StrictSchema):
 
 
 class EndAppointment(StrictSchema):
+    request_id = request_id_field()
     appointment_id = Id
     reason = fields.String(required=True, validate=validate.OneOf(
         ["term_ended", "resigned", "dismissed", "moved_away", "deceased", "other"]))
@@ -120,6 +130,7 @@ class DutyEntry(StrictSchema):
 
 
 class SetDuty(StrictSchema):
+    request_id = request_id_field()
     community_id = Id
     entries = fields.List(fields.Nested(DutyEntry), required=True, validate=validate.Length(min=1, max=400))
 
@@ -145,6 +156,7 @@ class SearchPeople(StrictSchema):
 
 
 class ImportRoster(StrictSchema):
+    request_id = request_id_field()
     community_id = Id
     filename = fields.String(required=True, validate=validate.Regexp(
         r".+\.(csv|xlsx)$", error="must end in .csv or .xlsx"))

@@ -6,7 +6,7 @@ import binascii
 from nameko.dependency_providers import Config
 from nameko.events import BROADCAST, event_handler
 
-from services.rosters import commands, schemas
+from services.rosters import appointing, commands, schemas
 from services.rosters.importing import run_import
 from services.rosters.reports import Reader
 from services.rosters.repository import RostersStore
@@ -15,6 +15,7 @@ from shared.actor import CurrentActor
 from shared.errorlog import ErrorLog
 from shared.errors import EXPECTED, field_error
 from shared.mongo import MongoStore
+from shared.requests import once
 from shared.rpc import rpc
 
 UNIT = schemas.UnitOut()
@@ -40,6 +41,7 @@ class RostersService:
         self.store.units.forget(event["payload"]["unit_id"], bool(event["payload"].get("subtree")))
 
     @rpc(expected_exceptions=EXPECTED)
+    @once
     def create_unit(self, **data) -> dict:
         return UNIT.dump(commands.create_unit(self.store, self.actor(), schemas.CreateUnit().load_or_raise(data)))
 
@@ -52,42 +54,51 @@ class RostersService:
         return UNIT.dump(self._reader().locate(schemas.Locate().load_or_raise(data)["path"]))
 
     @rpc(expected_exceptions=EXPECTED)
+    @once
     def rename_unit(self, **data) -> dict:
         return UNIT.dump(commands.rename_unit(self.store, self.actor(), schemas.RenameUnit().load_or_raise(data)))
 
     @rpc(expected_exceptions=EXPECTED)
+    @once
     def move_unit(self, **data) -> dict:
         return UNIT.dump(commands.move_unit(self.store, self.actor(), schemas.MoveUnit().load_or_raise(data)))
 
     @rpc(expected_exceptions=EXPECTED)
+    @once
     def retire_unit(self, **data) -> dict:
         return UNIT.dump(commands.retire_unit(self.store, self.actor(), schemas.RetireUnit().load_or_raise(data)))
 
     @rpc(expected_exceptions=EXPECTED)
+    @once
     def set_estate_facts(self, **data) -> dict:
         facts = schemas.SetEstateFacts().load_or_raise(data)
         return UNIT.dump(commands.set_estate_facts(self.store, self.actor(), facts))
 
     @rpc(expected_exceptions=EXPECTED)
+    @once
     def register_person(self, **data) -> dict:
-        person = commands.register_person(self.store, self.actor(), schemas.RegisterPerson().load_or_raise(data))
+        person = appointing.register_person(self.store, self.actor(), schemas.RegisterPerson().load_or_raise(data))
         return self._reader().person(person)
 
     @rpc(expected_exceptions=EXPECTED)
+    @once
     def apply(self, **data) -> dict:
-        return APPOINTMENT.dump(commands.apply(self.store, self.actor(), schemas.Apply().load_or_raise(data)))
+        return APPOINTMENT.dump(appointing.apply(self.store, self.actor(), schemas.Apply().load_or_raise(data)))
 
     @rpc(expected_exceptions=EXPECTED)
+    @once
     def screen(self, **data) -> dict:
-        return APPOINTMENT.dump(commands.screen(self.store, self.actor(), schemas.Screen().load_or_raise(data)))
+        return APPOINTMENT.dump(appointing.screen(self.store, self.actor(), schemas.Screen().load_or_raise(data)))
 
     @rpc(expected_exceptions=EXPECTED)
+    @once
     def appoint(self, **data) -> dict:
-        return APPOINTMENT.dump(commands.appoint(self.store, self.actor(), schemas.Appoint().load_or_raise(data)))
+        return APPOINTMENT.dump(appointing.appoint(self.store, self.actor(), schemas.Appoint().load_or_raise(data)))
 
     @rpc(expected_exceptions=EXPECTED)
+    @once
     def end_appointment(self, **data) -> dict:
-        ended = commands.end_appointment(self.store, self.actor(), schemas.EndAppointment().load_or_raise(data))
+        ended = appointing.end_appointment(self.store, self.actor(), schemas.EndAppointment().load_or_raise(data))
         return APPOINTMENT.dump(ended)
 
     @rpc(expected_exceptions=EXPECTED)
@@ -102,6 +113,7 @@ class RostersService:
         return self.store.unit_cache_status()
 
     @rpc(expected_exceptions=EXPECTED)
+    @once
     def set_duty(self, **data) -> int:
         return commands.set_duty(self.store, self.actor(), schemas.SetDuty().load_or_raise(data))
 
@@ -120,6 +132,7 @@ class RostersService:
         return self._reader().search_people(schemas.SearchPeople().load_or_raise(data))
 
     @rpc(expected_exceptions=EXPECTED)
+    @once
     def import_roster(self, **data) -> dict:
         request = schemas.ImportRoster().load_or_raise(data)
         try:

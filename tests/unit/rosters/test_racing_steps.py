@@ -6,8 +6,9 @@ from collections.abc import Callable
 
 import pytest
 
-from services.rosters import commands
+from services.rosters import appointing
 from services.rosters.exceptions import InvalidTransition, PhoneTaken
+from services.rosters.ids import person_id_for
 from services.rosters.importing import _bring_to_appointed
 from shared.actor import Actor
 from shared.errors import NotFound
@@ -63,6 +64,7 @@ class FakeStore:
         self.units = FakeCollection(UNIT)
         self.people = FakeCollection(KANG)
         self.appointments = FakeCollection(*appointments)
+        self.person_key = "test-key"
 
 
 STATUSES = ("applicant", "screened", "appointed")
@@ -81,10 +83,10 @@ APPOINT = {"appointment_id": "appt_kang", "certificate_no": "JY-0004", "term_sta
 
 def test_an_appointment_a_rival_appointed_first_is_an_invalid_transition_naming_appointed():
     store = FakeStore(appointment("screened"))
-    store.appointments.rival = lambda: commands.appoint(store, Actor("rival", "admin"), APPOINT)
+    store.appointments.rival = lambda: appointing.appoint(store, Actor("rival", "admin"), APPOINT)
 
     with pytest.raises(InvalidTransition) as lost:
-        commands.appoint(store, OPS, APPOINT)
+        appointing.appoint(store, OPS, APPOINT)
 
     assert lost.value.details[0]["current_state"] == "appointed"
     assert [e["type"] for e in store.appointments.events] == ["appointment_started"]
@@ -96,7 +98,7 @@ def test_an_appointment_a_rival_appointed_first_is_an_invalid_transition_naming_
 def test_the_winner_of_an_appointment_adds_the_leader_and_clears_the_pending_mark():
     store = FakeStore(appointment("screened"))
 
-    appointed = commands.appoint(store, OPS, APPOINT)
+    appointed = appointing.appoint(store, OPS, APPOINT)
 
     stored = store.appointments.docs["appt_kang"]
     assert appointed["status"] == stored["status"] == "appointed"
@@ -108,13 +110,13 @@ def test_the_winner_of_an_appointment_adds_the_leader_and_clears_the_pending_mar
 
 def test_ending_an_appointment_a_rival_ended_first_writes_nothing_and_names_ended():
     store = FakeStore(appointment("screened"))
-    commands.appoint(store, OPS, APPOINT)
+    appointing.appoint(store, OPS, APPOINT)
     store.appointments.events.clear()
-    store.appointments.rival = lambda: commands.end_appointment(
+    store.appointments.rival = lambda: appointing.end_appointment(
         store, Actor("rival", "admin"), {"appointment_id": "appt_kang", "reason": "resigned", "note": ""})
 
     with pytest.raises(InvalidTransition) as lost:
-        commands.end_appointment(store, OPS, {"appointment_id": "appt_kang", "reason": "moved_away", "note": ""})
+        appointing.end_appointment(store, OPS, {"appointment_id": "appt_kang", "reason": "moved_away", "note": ""})
 
     assert lost.value.details[0]["current_state"] == "ended"
     assert store.appointments.docs["appt_kang"]["ended_reason"] == "resigned"
@@ -124,10 +126,10 @@ def test_ending_an_appointment_a_rival_ended_first_writes_nothing_and_names_ende
 
 def test_a_step_still_allowed_after_a_rivals_step_is_taken_from_the_new_state():
     store = FakeStore(appointment("applicant"))
-    store.appointments.rival = lambda: commands.screen(
+    store.appointments.rival = lambda: appointing.screen(
         store, Actor("rival", "admin"), {"appointment_id": "appt_kang", "passed": True, "note": "合格"})
 
-    ended = commands.end_appointment(store, OPS, {"appointment_id": "appt_kang", "reason": "resigned", "note": ""})
+    ended = appointing.end_appointment(store, OPS, {"appointment_id": "appt_kang", "reason": "resigned", "note": ""})
 
     assert [h["status"] for h in ended["history"]] == ["applicant", "screened", "ended"]
     assert store.appointments.events == []
@@ -136,20 +138,20 @@ def test_a_step_still_allowed_after_a_rivals_step_is_taken_from_the_new_state():
 def test_registering_a_known_phone_with_the_same_details_returns_that_person():
     store = FakeStore()
     details = {"name": "罗小兰", "phone": "13807319999", "skills": ["理发"], "home_unit_id": None}
-    first = commands.register_person(store, OPS, details)
+    first = appointing.register_person(store, OPS, details)
 
-    again = commands.register_person(store, OPS, dict(details))
+    again = appointing.register_person(store, OPS, dict(details))
 
-    assert again["_id"] == first["_id"] == commands.person_id_for("13807319999")
+    assert again["_id"] == first["_id"] == person_id_for(store.person_key, "13807319999")
     assert [p["_id"] for p in store.people.docs.values() if p["phone"] == "13807319999"] == [first["_id"]]
 
 
 def test_registering_a_known_phone_with_other_details_is_a_conflict_naming_the_phone():
     store = FakeStore()
-    commands.register_person(store, OPS, {"name": "罗小兰", "phone": "13807319999"})
+    appointing.register_person(store, OPS, {"name": "罗小兰", "phone": "13807319999"})
 
     with pytest.raises(PhoneTaken) as taken:
-        commands.register_person(store, OPS, {"name": "罗晓兰", "phone": "13807319999"})
+        appointing.register_person(store, OPS, {"name": "罗晓兰", "phone": "13807319999"})
 
     assert taken.value.code == "conflict"
     assert taken.value.details[0]["field"] == "phone"
@@ -158,7 +160,7 @@ def test_registering_a_known_phone_with_other_details_is_a_conflict_naming_the_p
 
 def test_an_import_that_finds_its_row_appointed_by_another_import_meanwhile_reports_it_unchanged():
     store = FakeStore(appointment("screened"))
-    store.appointments.rival = lambda: commands.appoint(store, Actor("other-import", "admin"), APPOINT)
+    store.appointments.rival = lambda: appointing.appoint(store, Actor("other-import", "admin"), APPOINT)
     terms = {k: APPOINT[k] for k in ("certificate_no", "term_start", "term_end")} | {"work_id": None}
 
     outcome = _bring_to_appointed(store, OPS, store.appointments.get("appt_kang"), terms)

@@ -1,5 +1,7 @@
 """Commands sent with a request id: a repeat gets the first answer; a reused id is a conflict."""
 
+from datetime import UTC, datetime
+
 import pytest
 from pymongo.errors import DuplicateKeyError
 
@@ -94,6 +96,15 @@ def test_when_a_twin_logged_its_answer_first_that_answer_stands():
     kept = log.remember("k", asked, {"run": 2})
 
     assert kept == {"run": 1}
+
+
+def test_an_answer_holding_a_time_comes_back_as_it_went():
+    log = RequestLog(FakeCollection())
+    answer = {"person_id": "person_1", "created_at": datetime(2026, 12, 1, 9, 30, tzinfo=UTC)}
+
+    log.remember("k", "f", answer)
+
+    assert log.recall("k", "f") == answer
 
 
 def test_the_fingerprint_ignores_the_request_id_and_key_order():
