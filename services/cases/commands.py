@@ -108,6 +108,8 @@ def supervisors_at(chain: list[Mapping], level: int) -> dict:
 def triage(store: CasesStore, roster: Roster, actor: Actor, data: Mapping, rules: Rules, route, clock) -> dict:
     """Classify a case and record who the rules suggest is responsible, and why."""
     case = store.cases.get(data["case_id"])
+    if applied(case.get("timeline"), data.get("request_id"), actor.who):
+        return case  # a repeat of a triage whose answer was lost
     lifecycle.check(case, "triage")
     category = data.get("category") or case["category"]
     if not rules.taxonomy.knows(category):

@@ -84,7 +84,12 @@ class Reader:
 
 
 def meeting_view(meeting: Mapping) -> dict:
-    return plain({"meeting_id": meeting["_id"], **{k: v for k, v in meeting.items() if k != "_id"}})
+    """The meeting as callers see it, without the request ids kept to recognise repeats."""
+    view = {"meeting_id": meeting["_id"], **{k: v for k, v in meeting.items() if k not in ("_id", "recorded_request")}}
+    if view.get("cost_split"):
+        view["cost_split"] = {**view["cost_split"], "shares": [
+            {k: v for k, v in share.items() if k != "paid_request"} for share in view["cost_split"]["shares"]]}
+    return plain(view)
 
 
 def period_buckets(first: date, last: date) -> list[str]:

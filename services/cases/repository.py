@@ -8,6 +8,7 @@ import eventlet
 from pymongo import ASCENDING, DESCENDING, ReturnDocument
 from pymongo.collection import Collection
 from pymongo.database import Database
+from pymongo.errors import DuplicateKeyError
 
 from services.cases import recovery
 from services.cases.exceptions import CaseNotFound, MeetingNotFound
@@ -75,8 +76,15 @@ class Meetings:
             raise MeetingNotFound(f"no meeting {meeting_id}", [{"field": "meeting_id", "reason": "not found"}])
         return doc
 
-    def insert(self, doc: dict) -> dict:
-        self.coll.insert_one(doc)
+    def find(self, meeting_id: str) -> dict | None:
+        return self.coll.find_one({"_id": meeting_id})
+
+    def insert_new(self, doc: dict) -> dict:
+        """Insert, or when a twin of the request inserted this id first, that meeting."""
+        try:
+            self.coll.insert_one(doc)
+        except DuplicateKeyError:
+            return self.get(doc["_id"])
         return doc
 
     def update(self, meeting_id: str, change: Mapping, when: Mapping | None = None) -> dict | None:

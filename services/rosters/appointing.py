@@ -10,13 +10,13 @@ from services.rosters import appointments as flow
 from services.rosters import tree
 from services.rosters.announcements import appointment_payload, day, unit_changed
 from services.rosters.exceptions import Conflict, PhoneTaken
-from services.rosters.ids import derived_id, person_id_for
+from services.rosters.ids import person_id_for
 from services.rosters.repository import RostersStore
 from shared.actor import Actor
 from shared.clock import to_iso, utcnow
 from shared.errors import field_error
 from shared.events import envelope
-from shared.ids import new_id
+from shared.ids import derived_id, new_id
 from shared.privacy import mask_phone
 from shared.requests import applied
 

@@ -9,13 +9,12 @@ from pymongo.errors import DuplicateKeyError
 from services.rosters import tree
 from services.rosters.announcements import unit_changed
 from services.rosters.appointing import settle_leaders
-from services.rosters.ids import derived_id
 from services.rosters.repository import RostersStore
 from shared.actor import Actor
 from shared.clock import utcnow
 from shared.errors import field_error
 from shared.events import envelope
-from shared.ids import new_id
+from shared.ids import derived_id, new_id
 
 
 def create_unit(store: RostersStore, actor: Actor, data: dict) -> dict:

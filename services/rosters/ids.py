@@ -1,13 +1,8 @@
-"""Ids that derive from what they name, so that two callers creating the same thing at once
-(or one caller repeating a request) meet on one document instead of making two."""
+"""Person ids that derive from the phone, so that two callers registering one phone at once
+meet on one person instead of making two."""
 
 import hashlib
 import hmac
-
-
-def derived_id(prefix: str, *parts: str) -> str:
-    """The same parts always give the same id (for parts that are not personal data)."""
-    return f"{prefix}_{hashlib.sha1('|'.join(parts).encode()).hexdigest()[:20]}"
 
 
 def person_id_for(key: str, phone: str) -> str:

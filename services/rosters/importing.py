@@ -12,13 +12,12 @@ from marshmallow import ValidationError, fields, validate, validates_schema
 from services.rosters import appointing
 from services.rosters import appointments as flow
 from services.rosters.exceptions import InvalidTransition
-from services.rosters.ids import derived_id
 from services.rosters.importers import RosterImporter, Row
 from services.rosters.repository import RostersStore
 from services.rosters.schemas import ID_NUMBER, PHONE
 from shared.actor import Actor
 from shared.errors import LinliError, field_error
-from shared.ids import new_id
+from shared.ids import derived_id, new_id
 from shared.schemas import StrictSchema, flatten_messages
 
 HEADERS = {

@@ -111,3 +111,48 @@ def test_a_new_report_sent_twice_under_one_request_id_is_one_case(cases, place):
 
     assert first == again
     assert cases.search(node_id=place("金昌花园"))["total"] == 1
+
+
+def forget_answers(cases_db) -> None:
+    """What an instance dying between its change and logging the answer leaves behind."""
+    cases_db["requests"].delete_many({})
+
+
+def test_a_meeting_scheduled_recorded_and_paid_twice_under_request_ids_happens_once(cases, cases_db, place):
+    case = cases.report(**drain_report(place("金昌花园/3栋/1单元"), description="3栋木门腐烂"))
+    schedule = {"node_id": place("金昌花园/3栋"), "kind": "bench", "title": "3栋换铁门板凳议事会",
+                "scheduled_at": "2026-06-20T19:30:00+08:00", "request_id": "m-1",
+                "agenda": [{"title": "木门换铁门，费用谁受益谁出资", "case_ids": [case["case_id"]]}]}
+    record = {"eligible": 3, "minutes": "3户到3户，全部同意", "decision": "换铁门，均摊",
+              "attendees": [{"name": f"住户{i}", "role": "resident"} for i in range(3)],
+              "votes": [{"item": 0, "votes_for": 3}], "request_id": "r-1",
+              "cost_split": {"item": 0, "total_fen": 90000, "households": ["101", "102", "201"]}}
+
+    meeting = cases.schedule_meeting(**schedule)
+    forget_answers(cases_db)
+    again = cases.schedule_meeting(**schedule)
+    cases.record_meeting(meeting_id=meeting["meeting_id"], **record)
+    forget_answers(cases_db)
+    held = cases.record_meeting(meeting_id=meeting["meeting_id"], **record)
+    cases.record_payment(meeting_id=meeting["meeting_id"], household="101", request_id="pay-101")
+    forget_answers(cases_db)
+    paid = cases.record_payment(meeting_id=meeting["meeting_id"], household="101", request_id="pay-101")
+
+    assert again["meeting_id"] == meeting["meeting_id"]
+    assert cases_db["meetings"].count_documents({}) == 1
+    assert actions(cases.get_case(case_id=case["case_id"])).count("link_meeting") == 1
+    assert held["state"] == "held" and "recorded_request" not in held
+    assert [s["paid"] for s in paid["cost_split"]["shares"]] == [True, False, False]
+    assert "paid_request" not in paid["cost_split"]["shares"][0]
+
+
+def test_a_triage_repeated_after_its_answer_was_lost_gets_the_triaged_case(cases, cases_db, place):
+    case = cases.report(**drain_report(place("金昌花园/2栋/1单元")))
+    cases.escalate(case_id=case["case_id"])
+    first = cases.triage(case_id=case["case_id"], request_id="t-1")
+    forget_answers(cases_db)
+
+    again = cases.triage(case_id=case["case_id"], request_id="t-1")
+
+    assert first["state"] == again["state"] == "triaged"
+    assert actions(cases.get_case(case_id=case["case_id"])).count("triage") == 1
