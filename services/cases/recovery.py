@@ -38,29 +38,42 @@ def sweep(journal: Journal) -> int:
 Marks = list[tuple[str, str]]  # (counter document, mark) set while finishing
 
 
+BUSY = -1  # another sweeper holds the step's claim: leave it listed, to be looked at again
+
+
 def _pending(journal: Journal, instance_id: str, key: str) -> int:
+    """Finish or void one listed step, then take it off the list; a step whose claim another
+    sweeper holds stays listed (that sweeper may die before it is done)."""
     case_id, version = key.rsplit(":", 1)
     marks: Marks = []
     done = (_opening(journal, case_id, instance_id, marks) if version == "1"
             else _later_step(journal, instance_id, key, marks))
+    if done == BUSY:
+        return 0
     journal.release(instance_id, [key])
     journal.drop_marks(marks)
     return done
 
 
 def _opening(journal: Journal, case_id: str, writer: str, marks: Marks) -> int:
+    """1 when finished here, 0 when there is nothing to finish, `BUSY` when claimed elsewhere."""
     case = journal.cases.find_one({"_id": case_id}, {"opening": 1})
     opening = unpack((case or {}).get("opening"))
-    if opening.get("writer") != writer or not _claim(journal, f"{case_id}:1", writer):
+    if opening.get("writer") != writer:
         return 0
+    if not _claim(journal, f"{case_id}:1", writer):
+        return BUSY
     _finish(journal, f"{case_id}:1", case_id, opening, marks)
     return 1
 
 
 def _later_step(journal: Journal, instance_id: str, key: str, marks: Marks) -> int:
+    """1 when finished here, 0 when voided or not this instance's, `BUSY` when claimed elsewhere."""
     step = journal.steps.find_one({"_id": key})
-    if step is None or step.get("writer") != instance_id or not _claim(journal, key, step["at"].isoformat()):
+    if step is None or step.get("writer") != instance_id:
         return 0
+    if not _claim(journal, key, step["at"].isoformat()):
+        return BUSY
     case = journal.cases.find_one({"_id": step["case_id"]}, {"version": 1})
     if case is None or case["version"] < step["version"]:
         journal.steps.delete_one({"_id": key})
@@ -70,10 +83,16 @@ def _later_step(journal: Journal, instance_id: str, key: str, marks: Marks) -> i
 
 
 def _dead_block(journal: Journal, instance: Mapping) -> int:
-    finished, marks = 0, []
+    """Finish the openings a dead instance left above its release mark, then forget it (not
+    while one of them is claimed elsewhere, or while it still lists steps)."""
+    finished, marks, busy = 0, [], False
     for seq in range(instance.get("released", 0) + 1, instance.get("upto", 0) + 1):
-        finished += _opening(journal, f"{instance['prefix']}{seq:08x}", instance["_id"], marks)
-    journal.instances.delete_one({"_id": instance["_id"]})
+        done = _opening(journal, f"{instance['prefix']}{seq:08x}", instance["_id"], marks)
+        busy |= done == BUSY
+        finished += max(done, 0)
+    still = journal.instances.find_one({"_id": instance["_id"]}, {"pending": 1}) or {}
+    if not busy and not still.get("pending"):
+        journal.instances.delete_one({"_id": instance["_id"]})
     journal.drop_marks(marks)
     return finished
 
@@ -82,7 +101,10 @@ def _own_held(journal: Journal, cutoff) -> int:
     finished, marks, upto = 0, [], 0
     for seq, since in list(journal.held.items()):
         if since <= cutoff:
-            finished += _opening(journal, f"{journal.prefix}{seq:08x}", journal.instance, marks)
+            done = _opening(journal, f"{journal.prefix}{seq:08x}", journal.instance, marks)
+            if done == BUSY:
+                continue
+            finished += done
             journal.held.pop(seq, None)
             upto = max(upto, seq)
     before = journal.released

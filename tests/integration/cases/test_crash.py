@@ -4,9 +4,11 @@ every event and count takes effect exactly once."""
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from services.cases.exceptions import CaseChanged
 from tests.conftest import service_config
 from tests.events import EventTap
 from tests.integration.cases.conftest import drain_report
@@ -93,3 +95,28 @@ def test_a_writer_killed_while_opening_a_case_loses_and_duplicates_nothing(stage
     day = case["received_day"]
     stats = cases.stats(node_id=place("金昌花园"), date_from=day, date_to=day)
     assert stats["totals"]["received"] == 1
+
+
+def test_a_step_whose_sweeper_died_holding_its_claim_is_voided_by_the_next_one(cases, cases_db, place):
+    case_id = dispatched_case(cases, place)
+    now = datetime.now(UTC)
+    at = now.replace(microsecond=now.microsecond // 1000 * 1000) - timedelta(seconds=30)  # stored in ms
+    key = f"{case_id}:5"
+    cases_db["case_steps"].insert_one({"_id": key, "case_id": case_id, "version": 5, "at": at,
+                                       "writer": "journal_dead", "events": [], "counts": {}, "watch": None})
+    cases_db["journal_instances"].insert_one({"_id": "journal_dead", "prefix": "case_dead", "upto": 0,
+                                              "released": 0, "seen_at": at, "pending": {key: at}})
+    # a sweeper claimed it just now and died: the claim stands until the takeover time has passed
+    cases_db["step_claims"].insert_one({"_id": f"{key}@{at.isoformat()}#0", "at": now})
+
+    accepted = _eventually(lambda: _accepts(cases, case_id))
+
+    assert accepted, f"{key} is still taken: {cases_db['case_steps'].find_one({'_id': key})}"
+    assert cases_db["journal_instances"].find_one({"_id": "journal_dead"}) is None
+
+
+def _accepts(cases, case_id: str) -> bool:
+    try:
+        return cases.accept(case_id=case_id)["version"] == 5
+    except CaseChanged:
+        return False
