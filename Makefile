@@ -3,7 +3,7 @@ PYTHON ?= python3
 PIP_FLAGS ?= -q --disable-pip-version-check
 export PYTHONDONTWRITEBYTECODE = 1
 
-.PHONY: install run reset test unit integration e2e bench lint up down clean
+.PHONY: install run reset test unit integration e2e bench chaos lint up down clean
 
 install:
 	$(PYTHON) -m pip install $(PIP_FLAGS) -e ".[dev]"
@@ -30,6 +30,9 @@ bench: install
 	$(PYTHON) -m bench.rosters_chain
 	$(PYTHON) -m bench.cases_intake
 	$(PYTHON) -m bench.cases_stats
+
+chaos: install
+	$(PYTHON) -m bench.chaos
 
 lint:
 	$(PYTHON) -m ruff check .
