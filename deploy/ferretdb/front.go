@@ -17,7 +17,8 @@ package main
 //
 // The cost is the relay (one more local hop per message) and that writes to
 // the same collection wait for each other; SQLite admits one writer at a time
-// anyway, so only the read part of a write is no longer overlapped.
+// anyway, so only the read part of a write is no longer overlapped. The lock
+// is held until FerretDB's reply is read, not while the client is written to.
 
 import (
 	"bufio"
@@ -94,33 +95,44 @@ func (f *front) relay(client net.Conn) {
 		if request, err = readMessage(fromClient, request); err != nil {
 			return
 		}
-		unlock := f.lock(request)
-		err = exchange(request, backend, fromBackend, client, &reply)
-		unlock()
-		if err != nil {
+		if reply, err = f.ask(request, backend, fromBackend, reply); err != nil {
+			return
+		}
+		if err = pass(reply, flagged(request, moreToCome), client, fromBackend); err != nil {
 			return
 		}
 	}
 }
 
-// exchange sends one request and passes back every reply it gets.
-func exchange(request []byte, backend net.Conn, fromBackend *bufio.Reader, client net.Conn, reply *[]byte) error {
+// ask sends one request and reads its reply, holding the collection's lock
+// for a read-modify-write command until the reply is in (never while the
+// client is written to, so a slow client holds up nobody else).
+func (f *front) ask(request []byte, backend net.Conn, fromBackend *bufio.Reader, reply []byte) ([]byte, error) {
+	unlock := f.lock(request)
+	defer unlock()
+
 	if _, err := backend.Write(request); err != nil {
-		return err
+		return reply, err
 	}
-	if flagged(request, moreToCome) { // fire-and-forget: no reply comes
-		return nil
-	}
+	return readMessage(fromBackend, reply)
+}
+
+// pass hands the reply to the client, and the rest of a stream (an exhaust
+// cursor) as it comes. FerretDB 1.24 answers every request, even one whose
+// sender asked for no reply (moreToCome): that reply is dropped.
+func pass(reply []byte, unwanted bool, client net.Conn, fromBackend *bufio.Reader) error {
 	for {
-		var err error
-		if *reply, err = readMessage(fromBackend, *reply); err != nil {
-			return err
+		if !unwanted {
+			if _, err := client.Write(reply); err != nil {
+				return err
+			}
 		}
-		if _, err = client.Write(*reply); err != nil {
-			return err
-		}
-		if !flagged(*reply, moreToCome) { // an exhaust cursor streams several replies
+		if !flagged(reply, moreToCome) {
 			return nil
+		}
+		var err error
+		if reply, err = readMessage(fromBackend, reply); err != nil {
+			return err
 		}
 	}
 }
