@@ -36,18 +36,21 @@ def report(store: CasesStore, roster: Roster, actor: Actor, data: Mapping, rules
         raise field_error("category", f"not in the taxonomy: {data['category']}")
     unit = roster.unit(data["unit_id"])
     actor.require([*unit["ancestors"], unit["unit_id"]])
-    case_id = case_id_for(data, store.journal.new_case_id)
+    case_id = case_id_for(data, actor.who, store.journal.new_case_id)
     if data.get("external_ref") or data.get("request_id"):
         existing = store.cases.find(case_id)
         if existing is not None:
+            actor.require(existing["lineage"])
             return existing
     case = new_case(case_id, data, unit, scope_of(unit), rules.taxonomy.label(data["category"]), now)
     case["counted"] = counting.counted_after(None, case)
     step = journal_step(None, case, None, actor.as_dict(), now, rules.supervise_every, data.get("request_id"))
     try:
         store.journal.commit(step)
-    except CaseChanged:
-        return store.cases.get(case_id)
+    except CaseChanged:  # a twin of the report opened it first
+        existing = store.cases.get(case_id)
+        actor.require(existing["lineage"])
+        return existing
     return step["create"]
 
 

@@ -11,14 +11,17 @@ from shared.events import envelope
 from shared.privacy import mask_phone
 
 
-def case_id_for(data: Mapping, fresh: Callable[[], str]) -> str:
-    """A stable id when the report names its origin (a hotline ticket, a client's request
-    id), so the same report twice is one case; otherwise `fresh()`."""
-    origin = data.get("external_ref") or data.get("request_id")
-    if origin:
-        digest = hashlib.sha256(f"{data['channel']}:{origin}".encode()).hexdigest()[:22]
-        return f"case_{digest}"
-    return fresh()
+def case_id_for(data: Mapping, who: str, fresh: Callable[[], str]) -> str:
+    """A stable id when the report names its origin, so the same report twice is one case: a
+    hotline ticket (whoever sends it) or the caller's own request id (per caller); otherwise
+    `fresh()`."""
+    if data.get("external_ref"):
+        origin = f"{data['channel']}:{data['external_ref']}"
+    elif data.get("request_id"):
+        origin = f"{data['channel']}:{who}:{data['request_id']}"
+    else:
+        return fresh()
+    return f"case_{hashlib.sha256(origin.encode()).hexdigest()[:22]}"
 
 
 def new_case(case_id: str, data: Mapping, unit: Mapping, scope: list[str], label: str, now: datetime) -> dict:

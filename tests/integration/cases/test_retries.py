@@ -156,3 +156,13 @@ def test_a_triage_repeated_after_its_answer_was_lost_gets_the_triaged_case(cases
 
     assert first["state"] == again["state"] == "triaged"
     assert actions(cases.get_case(case_id=case["case_id"])).count("triage") == 1
+
+
+def test_one_request_id_from_two_callers_is_two_reports(cases, rpc_as, place):
+    report = drain_report(place("金昌花园/2栋/1单元"), request_id="visit-0001")
+    leader = rpc_as("康早新", "unit_leader", (place("金昌花园/2栋/1单元"),)).cases
+
+    mine, theirs = cases.report(**report), leader.report(**report)
+
+    assert mine["case_id"] != theirs["case_id"]
+    assert cases.search(node_id=place("金昌花园"))["total"] == 2
