@@ -61,9 +61,11 @@ def _opening(journal: Journal, case_id: str, writer: str, marks: Marks) -> int:
     opening = unpack((case or {}).get("opening"))
     if opening.get("writer") != writer:
         return 0
-    if not _claim(journal, f"{case_id}:1", writer):
-        return BUSY
+    claim = _claim(journal, f"{case_id}:1", writer)
+    if claim in (HELD, FINISHED):
+        return BUSY if claim == HELD else 0
     _finish(journal, f"{case_id}:1", case_id, opening, marks)
+    _finished(journal, claim)
     return 1
 
 
@@ -72,13 +74,15 @@ def _later_step(journal: Journal, instance_id: str, key: str, marks: Marks) -> i
     step = journal.steps.find_one({"_id": key})
     if step is None or step.get("writer") != instance_id:
         return 0
-    if not _claim(journal, key, step["at"].isoformat()):
-        return BUSY
+    claim = _claim(journal, key, step["at"].isoformat())
+    if claim in (HELD, FINISHED):
+        return BUSY if claim == HELD else 0
     case = journal.cases.find_one({"_id": step["case_id"]}, {"version": 1})
     if case is None or case["version"] < step["version"]:
         journal.steps.delete_one({"_id": key})
         return 0
     _finish(journal, key, step["case_id"], step, marks)
+    _finished(journal, claim)
     return 1
 
 
@@ -127,17 +131,29 @@ def _finish(journal: Journal, key: str, case_id: str, record: Mapping, marks: Ma
     journal.watch({**record, "case_id": case_id})
 
 
-def _claim(journal: Journal, key: str, stamp: str) -> bool:
-    """Exactly one sweeper wins: claims are unique per step, stamp and attempt; a claim older
-    than the takeover time (its sweeper died) gives way to the next attempt."""
+HELD, FINISHED = "held", "finished"  # what `_claim` answers instead of a claim of one's own
+
+
+def _claim(journal: Journal, key: str, stamp: str) -> str:
+    """Exactly one sweeper wins: claims are unique per step, stamp and attempt. Returns the
+    winner's claim id, `FINISHED` when a sweeper finished the step already, or `HELD` while
+    another holds it; a claim older than the takeover time and not finished (its sweeper
+    died) gives way to the next attempt."""
     for attempt in range(100):
         claim_id = f"{key}@{stamp}#{attempt}"
         try:
             journal.claims.insert_one({"_id": claim_id, "at": journal.clock()})
         except DuplicateKeyError:
-            claim = journal.claims.find_one({"_id": claim_id})
+            claim = journal.claims.find_one({"_id": claim_id}) or {}
+            if claim.get("finished"):
+                return FINISHED
             if claim and claim["at"] > journal.clock() - journal.takeover:
-                return False
+                return HELD
             continue
-        return True
-    return False
+        return claim_id
+    return HELD
+
+
+def _finished(journal: Journal, claim_id: str) -> None:
+    """A step finished under this claim is never finished again by a later sweep."""
+    journal.claims.update_one({"_id": claim_id}, {"$set": {"finished": True}})
