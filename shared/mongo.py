@@ -15,6 +15,7 @@ from nameko.extensions import DependencyProvider
 from pymongo import MongoClient
 from pymongo.database import Database
 
+from shared.clock import utcnow
 from shared.outbox import Outbox
 from shared.resilience import RECONNECT_MAX_SECONDS, retry_with_backoff
 
@@ -83,7 +84,8 @@ class MongoStore(DependencyProvider):
     Config: `MONGO_URI`, the service's database name under `database_key`,
     `MONGO_TIMEOUT_MS` (default 5000), `OUTBOX_SWEEP_SECONDS` (default 5),
     `RECONNECT_MAX_SECONDS` (default 5: the longest wait between tries to prepare a
-    database that does not answer at start).
+    database that does not answer at start). A store with a request log (`requests`) has its
+    old answers forgotten by the same sweep.
     """
 
     def __init__(self, factory: StoreFactory, database_key: str, on_start: Callable[[Any], None] | None = None):
@@ -135,6 +137,8 @@ class MongoStore(DependencyProvider):
                 self.outbox.sweep()
                 if hasattr(self.store, "sweep"):
                     self.store.sweep()
+                if hasattr(self.store, "requests"):
+                    self.store.requests.expire(utcnow())
             except Exception:  # noqa: BLE001 - keep sweeping; the next round retries
                 log.warning("outbox sweep failed", exc_info=True)
             eventlet.sleep(self.sweep_seconds)

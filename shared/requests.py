@@ -4,19 +4,22 @@
 * `RequestLog` keeps the answer of every command sent with a request id, one document per
   actor, command and request id (`requests` in the service's database).
 * `once` wraps an RPC method: a repeat is answered from the log; the same request id with
-  different arguments is a `Conflict` naming `request_id`.
+  different arguments is a `Conflict` naming `request_id`. Answers are kept per actor and
+  role (so numbers stay masked as that role sees them) for `REQUEST_LOG_DAYS`; a service
+  whose answers can hold unmasked numbers audits each repeat in its `audit_repeat`.
 * An instance can die after its change is written and before its answer is logged. So the
   services also write the request id into the change itself (a case's timeline entry, an
   appointment's history step, an id derived from it) and recognise it there: the repeat then
   answers with the document as it is now, which includes that change.
 
-A call that failed changed nothing and is not logged: its repeat runs again.
+A call that failed is not logged: its repeat runs again.
 """
 
 import functools
 import hashlib
 import json
 from collections.abc import Callable, Mapping
+from datetime import datetime, timedelta
 from typing import Any
 
 from kombu.utils import json as wire_json
@@ -29,9 +32,9 @@ from shared.errors import Conflict, field_error
 MAX_LENGTH = 100
 
 
-def request_key(who: str, command: str, request_id: str) -> str:
+def request_key(who: str, role: str, command: str, request_id: str) -> str:
     """The log document's id: the same request id from two actors is two requests."""
-    return hashlib.sha256(f"{who}\0{command}\0{request_id}".encode()).hexdigest()[:40]
+    return hashlib.sha256(f"{who}\0{role}\0{command}\0{request_id}".encode()).hexdigest()[:40]
 
 
 def fingerprint(arguments: Mapping[str, Any]) -> str:
@@ -50,8 +53,10 @@ class RequestLog:
     """The first answer to each request, stored as the JSON text the broker would carry
     (answers may hold keys and nestings a document field may not)."""
 
-    def __init__(self, collection: Collection):
+    def __init__(self, collection: Collection, keep_days: float = 7):
         self.coll = collection
+        self.keep = timedelta(days=keep_days)
+        self.expired_at: datetime | None = None
 
     def recall(self, key: str, asked: str) -> Any | None:
         """The answer given to this request before, or None when there is none."""
@@ -74,6 +79,14 @@ class RequestLog:
         return answer
 
 
+    def expire(self, now: datetime, every: timedelta = timedelta(hours=1)) -> int:
+        """Forget answers older than the keeping time (at most once per `every`); returns how many."""
+        if self.expired_at is not None and now - self.expired_at < every:
+            return 0
+        self.expired_at = now
+        return self.coll.delete_many({"at": {"$lt": now - self.keep}}).deleted_count
+
+
 def once(method: Callable[..., Any]) -> Callable[..., Any]:
     """Put under `@rpc` on a command: with a `request_id` among the arguments, a repeat by the
     same actor gets the first answer. The service's store gives the log as `store.requests`."""
@@ -84,10 +97,13 @@ def once(method: Callable[..., Any]) -> Callable[..., Any]:
         if data.get("request_id") is None:
             return method(self, **data)
         request_id = checked_request_id(data["request_id"])
-        key, asked = request_key(self.actor().who, command, request_id), fingerprint(data)
+        actor = self.actor()
+        key, asked = request_key(actor.who, actor.role, command, request_id), fingerprint(data)
         log: RequestLog = self.store.requests
         earlier = log.recall(key, asked)
         if earlier is not None:
+            if hasattr(self, "audit_repeat"):
+                self.audit_repeat(command, earlier)
             return earlier
         return log.remember(key, asked, method(self, **data))
 

@@ -27,7 +27,7 @@ class Reader:
         out = {k: v for k, v in case.items() if k not in INTERNAL}
         out["case_id"] = case["_id"]
         out["reporter"] = self._reporter(case)
-        self._audit(rpc, [case["_id"]])
+        self.audit(rpc, [case["_id"]])
         return plain(out)
 
     def summary(self, case: Mapping) -> dict:
@@ -59,7 +59,7 @@ class Reader:
         if period:
             query["received_day"] = period
         total, cases = self.store.cases.search(query, data["offset"], data["limit"])
-        self._audit("search", [c["_id"] for c in cases])
+        self.audit("search", [c["_id"] for c in cases])
         return {"total": total, "offset": data["offset"], "limit": data["limit"],
                 "items": [self.summary(c) for c in cases]}
 
@@ -78,7 +78,7 @@ class Reader:
             reporter["phone"] = mask_phone(reporter.get("phone"))
         return reporter
 
-    def _audit(self, rpc: str, case_ids: list[str]) -> None:
+    def audit(self, rpc: str, case_ids: list[str]) -> None:
         if self.unmasked:
             self.store.pii_reads.record(self.actor.as_dict(), rpc, case_ids)
 

@@ -110,7 +110,7 @@ class CasesStore:
         self.watches = Watches(db["deadline_watches"])
         self.meetings = Meetings(db["meetings"])
         self.pii_reads = PiiReads(db["pii_reads"])
-        self.requests = RequestLog(db["requests"])
+        self.requests = RequestLog(db["requests"], float(config.get("REQUEST_LOG_DAYS", 7)))
         self.journal = Journal(db, outbox.publish, float(config.get("STEP_TAKEOVER_SECONDS", 30)), clock)
 
     def ensure_indexes(self) -> None:

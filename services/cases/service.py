@@ -42,6 +42,11 @@ class CasesService:
     def _reader(self) -> Reader:
         return Reader(self.store, self.actor(), self.config.get("UNMASK_ROLES", []))
 
+    def audit_repeat(self, command: str, answer: dict) -> None:
+        """A repeated command answered from the request log is a read of the case again."""
+        if isinstance(answer, dict) and "case_id" in answer:
+            self._reader().audit(command, [answer["case_id"]])
+
     def _roster(self) -> Roster:
         return Roster(self.rosters, self.roster_cache)
 

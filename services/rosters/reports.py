@@ -18,7 +18,7 @@ class Reader:
         self.actor = actor
         self.unmasked = sees_numbers(actor.role, unmask_roles)
 
-    def _audit(self, rpc: str, person_ids: list[str]) -> None:
+    def audit(self, rpc: str, person_ids: list[str]) -> None:
         if self.unmasked:
             self.store.pii_reads.record(self.actor.as_dict(), rpc, person_ids)
 
@@ -35,7 +35,7 @@ class Reader:
 
     def person(self, person: dict) -> dict:
         view = queries.person_view(person, self.unmasked)
-        self._audit("person", [view["person_id"]])
+        self.audit("person", [view["person_id"]])
         return view
 
     def responsible_chain(self, unit_id: str) -> list[dict]:
@@ -44,7 +44,7 @@ class Reader:
         self.actor.require(tree.lineage(unit))
         ancestors = self.store.units.chain_ancestors(unit)
         chain = queries.responsible_chain(unit, ancestors, self.unmasked)
-        self._audit("responsible_chain", [p["person_id"] for level in chain for p in level["leaders"]])
+        self.audit("responsible_chain", [p["person_id"] for level in chain for p in level["leaders"]])
         return chain
 
     def on_duty(self, community_id: str, day: str) -> dict | None:
@@ -54,7 +54,7 @@ class Reader:
         if entry is None:
             return None
         person = queries.person_view(self.store.people.get(entry["person_id"]), self.unmasked)
-        self._audit("on_duty", [person["person_id"]])
+        self.audit("on_duty", [person["person_id"]])
         return {"community_id": community_id, "date": day, "person": person}
 
     def coverage_gaps(self, node_id: str, role: str) -> list[dict]:
@@ -79,7 +79,7 @@ class Reader:
             ids = self._appointed_people(data.get("role"), data.get("unit_id"))
         people = self.store.people.search(query, ids, data["limit"], data["offset"])
         views = [queries.person_view(p, self.unmasked) for p in people]
-        self._audit("search_people", [v["person_id"] for v in views])
+        self.audit("search_people", [v["person_id"] for v in views])
         return views
 
     def _appointed_people(self, role: str | None, unit_id: str | None) -> list[str]:

@@ -256,7 +256,7 @@ class RostersStore:
         self.duty = Duty(db["duty"])
         self.imports = ImportJobs(db["imports"])
         self.pii_reads = PiiReads(db["pii_reads"])
-        self.requests = RequestLog(db["requests"])
+        self.requests = RequestLog(db["requests"], float(config.get("REQUEST_LOG_DAYS", 7)))
         self.person_key = str(config.get("PERSON_ID_KEY", "change-me-in-production"))
 
     def start(self, spawn: Callable) -> None:

@@ -35,6 +35,11 @@ class RostersService:
     def _reader(self) -> Reader:
         return Reader(self.store, self.actor(), self.config.get("UNMASK_ROLES", []))
 
+    def audit_repeat(self, command: str, answer: dict) -> None:
+        """A repeated registration answered from the request log is a read of the person again."""
+        if command == "register_person":
+            self._reader().audit(command, [answer["person_id"]])
+
     @event_handler("rosters", "unit_changed", handler_type=BROADCAST, reliable_delivery=False)
     def forget_changed_unit(self, event: dict) -> None:
         """Every instance forgets its cached copy of a unit changed through any instance."""

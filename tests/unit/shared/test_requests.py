@@ -1,6 +1,6 @@
 """Commands sent with a request id: a repeat gets the first answer; a reused id is a conflict."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from pymongo.errors import DuplicateKeyError
@@ -22,6 +22,12 @@ class FakeCollection:
             raise DuplicateKeyError("duplicate key")
         self.docs[doc["_id"]] = dict(doc)
 
+    def delete_many(self, query):
+        old = [k for k, doc in self.docs.items() if doc["at"] < query["at"]["$lt"]]
+        for key in old:
+            del self.docs[key]
+        return type("Deleted", (), {"deleted_count": len(old)})()
+
 
 class FakeStore:
     def __init__(self):
@@ -35,6 +41,10 @@ class FakeService:
         self.store = FakeStore()
         self.actor = lambda: Actor(who, "grid_leader")
         self.runs = 0
+        self.repeats_audited = []
+
+    def audit_repeat(self, command, answer):
+        self.repeats_audited.append((command, answer["case_id"]))
 
     @once
     def accept(self, **data):
@@ -83,9 +93,10 @@ def test_a_malformed_request_id_is_rejected_naming_it(bad):
     assert service.runs == 0
 
 
-def test_the_same_request_id_from_two_actors_is_two_requests():
-    assert request_key("刘红", "accept", "r-1") != request_key("陈平", "accept", "r-1")
-    assert request_key("刘红", "accept", "r-1") != request_key("刘红", "resolve", "r-1")
+def test_the_same_request_id_from_two_actors_or_roles_is_two_requests():
+    assert request_key("刘红", "grid_leader", "accept", "r-1") != request_key("陈平", "grid_leader", "accept", "r-1")
+    assert request_key("刘红", "grid_leader", "accept", "r-1") != request_key("刘红", "secretary", "accept", "r-1")
+    assert request_key("刘红", "grid_leader", "accept", "r-1") != request_key("刘红", "grid_leader", "resolve", "r-1")
 
 
 def test_when_a_twin_logged_its_answer_first_that_answer_stands():
@@ -119,3 +130,26 @@ def test_a_request_is_recognised_in_a_timeline_or_a_history_by_its_id_and_actor(
     assert not applied(timeline, "r-1", "陈平")
     assert applied(history, "r-9", "陈平")
     assert not applied(history, None, "陈平")
+
+
+def test_an_answer_given_again_from_the_log_is_audited_as_a_read():
+    service = FakeService()
+
+    service.accept(case_id="case_1", request_id="r-1")
+    service.accept(case_id="case_1", request_id="r-1")
+
+    assert service.repeats_audited == [("accept", "case_1")]
+
+
+def test_answers_older_than_the_keeping_time_are_forgotten_at_most_once_an_hour():
+    log = RequestLog(FakeCollection(), keep_days=7)
+    now = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+    log.coll.docs = {"old": {"_id": "old", "at": now - timedelta(days=8)},
+                     "new": {"_id": "new", "at": now - timedelta(days=6)}}
+
+    forgotten = log.expire(now)
+    log.coll.docs["older"] = {"_id": "older", "at": now - timedelta(days=9)}
+    too_soon = log.expire(now + timedelta(minutes=10))
+
+    assert (forgotten, too_soon) == (1, 0)
+    assert set(log.coll.docs) == {"new", "older"}
