@@ -17,6 +17,7 @@ from pymongo.database import Database
 
 from shared.clock import utcnow
 from shared.ids import new_id
+from shared.writes import upsert_retrying
 
 log = logging.getLogger(__name__)
 
@@ -32,11 +33,7 @@ class Outbox:
 
     def guard(self, collection: str, doc_id: str) -> None:
         """Call before writing events onto a document."""
-        self.pointers.update_one(
-            {"_id": f"{collection}:{doc_id}"},
-            {"$set": {"nonce": new_id("n"), "at": utcnow()}},
-            upsert=True,
-        )
+        upsert_retrying(self.pointers, f"{collection}:{doc_id}", {"$set": {"nonce": new_id("n"), "at": utcnow()}})
 
     def relay(self, collection: str, doc_id: str) -> int:
         """Publish the pending events of one document; returns how many were published."""

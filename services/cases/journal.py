@@ -36,12 +36,13 @@ from eventlet.queue import Empty, LightQueue
 from eventlet.semaphore import Semaphore
 from pymongo import UpdateOne
 from pymongo.database import Database
-from pymongo.errors import BulkWriteError, DuplicateKeyError
+from pymongo.errors import BulkWriteError
 
 from services.cases import counting
 from services.cases.exceptions import CaseChanged
 from shared.clock import utcnow
 from shared.ids import new_id
+from shared.writes import upsert_retrying
 
 log = logging.getLogger(__name__)
 AWARE = CodecOptions(tz_aware=True)
@@ -333,12 +334,3 @@ class Journal:
             self.watches.delete_one({"_id": step["case_id"]})
         elif watch:
             self.watches.replace_one({"_id": step["case_id"]}, watch, upsert=True)
-
-
-def upsert_retrying(collection, doc_id: str, update: Mapping) -> None:
-    """An upsert that survives the race of two writers creating the same document at once
-    (one of them gets a duplicate key error; the retry updates the document the other made)."""
-    try:
-        collection.update_one({"_id": doc_id}, update, upsert=True)
-    except DuplicateKeyError:
-        collection.update_one({"_id": doc_id}, update, upsert=True)

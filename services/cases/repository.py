@@ -8,7 +8,6 @@ import eventlet
 from pymongo import ASCENDING, DESCENDING, ReturnDocument
 from pymongo.collection import Collection
 from pymongo.database import Database
-from pymongo.errors import DuplicateKeyError
 
 from services.cases import recovery
 from services.cases.exceptions import CaseNotFound, MeetingNotFound
@@ -17,6 +16,7 @@ from shared.audit import PiiReads
 from shared.clock import utcnow
 from shared.outbox import Outbox
 from shared.requests import RequestLog
+from shared.writes import insert_or_get
 
 
 class Cases:
@@ -81,11 +81,7 @@ class Meetings:
 
     def insert_new(self, doc: dict) -> dict:
         """Insert, or when a twin of the request inserted this id first, that meeting."""
-        try:
-            self.coll.insert_one(doc)
-        except DuplicateKeyError:
-            return self.get(doc["_id"])
-        return doc
+        return insert_or_get(self.coll, doc)[0]
 
     def update(self, meeting_id: str, change: Mapping, when: Mapping | None = None) -> dict | None:
         """Set `change` and return the meeting as written. With `when`, a compare-and-set: only

@@ -102,7 +102,7 @@ def rebase_descendants(store: RostersStore, unit_id: str, actor: dict) -> dict:
     return store.units.get(unit_id)
 
 
-def finish_interrupted_moves(store: RostersStore) -> None:
+def finish_interrupted_work(store: RostersStore) -> None:
     """Run at start-up: complete what a crashed process left half done, moves with
     descendants not rebased and appointment steps with the unit's leaders not yet changed."""
     system = Actor("rosters", "system").as_dict()

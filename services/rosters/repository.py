@@ -15,7 +15,6 @@ from bson.raw_bson import RawBSONDocument
 from pymongo import ASCENDING
 from pymongo.collection import Collection
 from pymongo.database import Database
-from pymongo.errors import DuplicateKeyError
 
 from services.rosters.exceptions import AppointmentNotFound, PersonNotFound, UnitNotFound
 from services.rosters.unitcache import UnitCache
@@ -25,6 +24,7 @@ from shared.config import flag
 from shared.errors import NotFound
 from shared.outbox import Outbox
 from shared.requests import RequestLog
+from shared.writes import insert_or_get
 
 log = logging.getLogger(__name__)
 RAW = CodecOptions(document_class=RawBSONDocument)
@@ -62,7 +62,7 @@ class EventSourcedCollection:
 
     def insert(self, doc: dict, events: list[dict] = ()) -> dict:
         if events:
-            self._guard(doc["_id"])
+            self.outbox.guard(self.coll.name, doc["_id"])
         self.coll.insert_one({**doc, "pending_events": list(events)})
         if events:
             self.outbox.relay_quietly(self.coll.name, doc["_id"])
@@ -71,11 +71,7 @@ class EventSourcedCollection:
     def insert_new(self, doc: dict) -> tuple[dict, bool]:
         """Insert unless a document with this id exists; returns (stored document, created).
         Of callers inserting one id at once, exactly one creates it."""
-        try:
-            self.coll.insert_one(dict(doc))
-            return doc, True
-        except DuplicateKeyError:
-            return self.get(doc["_id"]), False
+        return insert_or_get(self.coll, doc)
 
     def update(self, doc_id: str, change: Mapping[str, Any], events: list[dict] = (),
                when: Mapping[str, Any] | None = None) -> bool:
@@ -86,7 +82,7 @@ class EventSourcedCollection:
         without it, a missing document raises this collection's `NotFound`."""
         change = {k: dict(v) for k, v in change.items()}
         if events:
-            self._guard(doc_id)
+            self.outbox.guard(self.coll.name, doc_id)
             change.setdefault("$push", {})["pending_events"] = {"$each": list(events)}
         change.setdefault("$set", {})["updated_at"] = utcnow()
         result = self.coll.update_one({"_id": doc_id, **(when or {})}, change)
@@ -98,13 +94,6 @@ class EventSourcedCollection:
             self.outbox.relay_quietly(self.coll.name, doc_id)
         return True
 
-    def _guard(self, doc_id: str) -> None:
-        """The outbox pointer, upserted; of two first upserts at once one may meet the
-        other's insert, and then updates it."""
-        try:
-            self.outbox.guard(self.coll.name, doc_id)
-        except DuplicateKeyError:
-            self.outbox.guard(self.coll.name, doc_id)
 
 
 class Units(EventSourcedCollection):

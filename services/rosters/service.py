@@ -27,7 +27,7 @@ NO_INPUT = schemas.NoInput()
 class RostersService:
     name = "rosters"
 
-    store: RostersStore = MongoStore(RostersStore, "ROSTERS_DB", on_start=commands.finish_interrupted_moves)
+    store: RostersStore = MongoStore(RostersStore, "ROSTERS_DB", on_start=commands.finish_interrupted_work)
     actor = CurrentActor()
     config = Config()
     error_log = ErrorLog()
