@@ -4,12 +4,11 @@ import hashlib
 import json
 import os
 import shutil
-import signal
 import subprocess
 import tempfile
 from pathlib import Path
 
-from shared.stack.ports import free_port, wait_until
+from shared.stack.ports import free_port, stop_group, wait_until
 
 RECIPE = Path(__file__).resolve().parents[2] / "deploy" / "ferretdb"
 
@@ -125,13 +124,7 @@ class FerretServer:
         return self.uri
 
     def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(20)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(10)
+        stop_group(self.process, grace=20)
 
 
 def recipe_version() -> str:

@@ -2,11 +2,10 @@
 
 import os
 import shutil
-import signal
 import subprocess
 from pathlib import Path
 
-from shared.stack.ports import free_port, wait_until
+from shared.stack.ports import free_port, stop_group, wait_until
 
 SERVER = Path("/usr/lib/rabbitmq/bin/rabbitmq-server")
 
@@ -102,11 +101,5 @@ class RabbitNode:
         return self.uri
 
     def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(30)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(10)
+        stop_group(self.process, grace=30)
         subprocess.run([epmd_binary(), "-port", str(self.epmd_port), "-kill"], capture_output=True, check=False)

@@ -7,8 +7,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-import kombu
-from nameko.events import get_event_exchange
+from tests.events import EventTap
 
 FIGURES: list[str] = []  # one line per raced transition, shown at the end of the run
 
@@ -42,15 +41,11 @@ def race(methods: list, calls: Iterable[dict]) -> Round:
     return outcome
 
 
-class EventCounter:
+class EventCounter(EventTap):
     """A queue bound to `<service>.events` for some event types, from creation on."""
 
     def __init__(self, amqp_uri: str, service: str, types: list[str]):
-        self.connection = kombu.Connection(amqp_uri)
-        exchange = get_event_exchange(service, {})
-        self.queue = kombu.Queue(exclusive=True, auto_delete=True, channel=self.connection.channel(),
-                                 bindings=[kombu.binding(exchange, routing_key=t) for t in types])
-        self.queue.declare()
+        super().__init__(amqp_uri, service, types)
         self.events: list[dict] = []
 
     def collect(self, expected: int, grace: float = 0.6, timeout: float = 20) -> list[dict]:

@@ -14,7 +14,7 @@ import kombu
 from nameko.rpc import get_rpc_exchange
 
 from shared.parking import parked_queue
-from shared.stack.ports import wait_until
+from shared.stack.ports import stop_group, wait_until
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -91,13 +91,7 @@ class ServiceProcess:
         return self.log_path.read_text(errors="replace")
 
     def stop(self) -> None:
-        if self.alive:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(20)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(10)
+        stop_group(self.process, grace=20)
 
 
 def kill_hard(server) -> None:
