@@ -2,7 +2,7 @@
 (after a timeout, a lost reply or a redelivery) gets the first answer, not a second change.
 
 * `RequestLog` keeps the answer of every command sent with a request id, one document per
-  actor, command and request id (`requests` in the service's database).
+  actor, role, command and request id (`requests` in the service's database).
 * `once` wraps an RPC method: a repeat is answered from the log; the same request id with
   different arguments is a `Conflict` naming `request_id`. Answers are kept per actor and
   role (so numbers stay masked as that role sees them) for `REQUEST_LOG_DAYS`; a service
