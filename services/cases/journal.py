@@ -6,7 +6,9 @@ at any point loses nothing that was answered and repeats no count:
   ids derived from an external reference are listed as pending there before the write.
   The case is inserted with its `opening` (events, counts, deadline watch), kept as one
   BSON binary: the server never looks inside it, and storing it whole is cheaper.
-* A later step is listed as pending, then inserted into `case_steps`, whose unique `_id`
+* A later step is listed as pending (under its key and the attempt's own tag, so that a
+  failed attempt stays listed whatever later attempts at the same version do), then inserted
+  into `case_steps`, whose unique `_id`
   makes exactly one of two writers at the same version win (the other gets `CaseChanged`),
   then applied to the case (`$set` + the timeline entry pushed).
 * The caller is answered; a publisher thread relays the step's events with publisher
@@ -141,6 +143,11 @@ class Journal:
         """The block number of a case id this instance reserved, else None."""
         return int(case_id[len(self.prefix):], 16) if case_id.startswith(self.prefix) else None
 
+    @staticmethod
+    def pending_key(step: Mapping) -> str:
+        """The step's entry on the pending list: its key and this attempt's tag."""
+        return f"{step['_id']}~{step['attempt']}"
+
     def _listed(self, step: Mapping) -> bool:
         """Whether a step goes on the pending list: every step but a new case with a reserved id
         (the reserved block and its release mark account for those)."""
@@ -197,8 +204,8 @@ class Journal:
     def _write_batch(self, batch: list[tuple[dict, Event | None]]) -> list[dict]:
         """Claim and write a batch; answers each waiter; returns the steps written."""
         now = self.clock()
-        stamped = [{**step, "at": now, "writer": self.instance} for step, _ in batch]
-        listed = [s["_id"] for s in stamped if self._listed(s)]
+        stamped = [{**step, "at": now, "writer": self.instance, "attempt": os.urandom(4).hex()} for step, _ in batch]
+        listed = [self.pending_key(s) for s in stamped if self._listed(s)]
         if listed:
             self.instances.update_one({"_id": self.instance}, {"$set": {
                 "seen_at": now, **{f"pending.{k}": now for k in listed}}}, upsert=True)
@@ -230,7 +237,7 @@ class Journal:
         """Steps another writer beat: off the pending list, and no hold on the release mark."""
         for step in lost:
             self._unhold(step)
-        keys = [s["_id"] for s in lost if self._listed(s)]
+        keys = [self.pending_key(s) for s in lost if self._listed(s)]
         if keys:
             self.release(self.instance, keys)
 
@@ -281,7 +288,7 @@ class Journal:
             self.watch(step)
         for step in steps:
             self._unhold(step)
-        self.release(self.instance, [s["_id"] for s in steps if self._listed(s)], self.release_mark())
+        self.release(self.instance, [self.pending_key(s) for s in steps if self._listed(s)], self.release_mark())
         fresh = [self.seq_of(s["case_id"]) or 0 for s in steps if not self._listed(s)]
         self.drop_marks([(counter_id, mark) for counter_id in keys], max(fresh, default=0))
 

@@ -43,11 +43,13 @@ BUSY = -1  # another sweeper holds the step's claim: leave it listed, to be look
 
 def _pending(journal: Journal, instance_id: str, key: str) -> int:
     """Finish or void one listed step, then take it off the list; a step whose claim another
-    sweeper holds stays listed (that sweeper may die before it is done)."""
-    case_id, version = key.rsplit(":", 1)
+    sweeper holds stays listed (that sweeper may die before it is done). `key` is the step's
+    key with the listing attempt's tag."""
+    step_key = key.split("~", 1)[0]
+    case_id, version = step_key.rsplit(":", 1)
     marks: Marks = []
     done = (_opening(journal, case_id, instance_id, marks) if version == "1"
-            else _later_step(journal, instance_id, key, marks))
+            else _later_step(journal, instance_id, step_key, marks))
     if done == BUSY:
         return 0
     journal.release(instance_id, [key])

@@ -29,7 +29,8 @@ def dispatched_case(cases, place) -> str:
 
 
 def pending(db) -> list[str]:
-    return [key for doc in db["journal_instances"].find({}) for key in doc.get("pending") or {}]
+    """The step keys on every instance's pending list (without each listing attempt's tag)."""
+    return [key.split("~")[0] for doc in db["journal_instances"].find({}) for key in doc.get("pending") or {}]
 
 
 def kill_a_writer_at(stage: str, stack, db, target: str, command: str = "accept", *request_id: str) -> None:
@@ -120,3 +121,19 @@ def _accepts(cases, case_id: str) -> bool:
         return cases.accept(case_id=case_id)["version"] == 5
     except CaseChanged:
         return False
+
+
+def test_a_failed_attempt_is_voided_while_its_client_keeps_repeating_the_command(cases, cases_db, place):
+    case_id = dispatched_case(cases, place)
+    live = cases_db["journal_instances"].find_one({})["_id"]
+    now = datetime.now(UTC)
+    at = now.replace(microsecond=now.microsecond // 1000 * 1000)
+    key = f"{case_id}:5"  # what an attempt whose case write failed leaves: its step, listed
+    cases_db["case_steps"].insert_one({"_id": key, "case_id": case_id, "version": 5, "at": at, "writer": live,
+                                       "attempt": "0badf00d", "events": [], "counts": {}, "watch": None})
+    cases_db["journal_instances"].update_one({"_id": live}, {"$set": {f"pending.{key}~0badf00d": at}})
+
+    accepted = _eventually(lambda: _accepts(cases, case_id))
+
+    assert accepted, f"{key} is still taken; pending: {pending(cases_db)}"
+    assert cases.get_case(case_id=case_id)["handler"]["who"] == "ops"
