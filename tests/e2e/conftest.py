@@ -9,9 +9,8 @@ from pathlib import Path
 import pytest
 from nameko.standalone.rpc import ClusterRpcProxy
 
-from shared.mongo import mongo_client
 from shared.stack.ports import wait_until
-from tests.conftest import SECRET, actor_context
+from tests.conftest import actor_context, service_processes_env
 
 pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]
@@ -19,14 +18,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.fixture
 def cluster_env(stack, database_name):
-    env = {**os.environ, "AMQP_URI": stack.amqp_uri, "MONGO_URI": stack.mongo_uri,
-           "ROSTERS_DB": f"{database_name}r", "CASES_DB": f"{database_name}c", "ACTOR_SECRET": SECRET,
-           "OUTBOX_SWEEP_SECONDS": "0.5"}
-    yield env
-    client = mongo_client(stack.mongo_uri)
-    client.drop_database(env["ROSTERS_DB"])
-    client.drop_database(env["CASES_DB"])
-    client.close()
+    with service_processes_env(stack, database_name) as env:
+        yield env
 
 
 def run_service(name: str, env: dict, ready) -> subprocess.Popen:

@@ -17,7 +17,7 @@ from services.rosters.demo import load_demo
 from shared.ids import new_id
 from shared.mongo import mongo_client
 from shared.stack.ports import wait_until
-from tests.conftest import SECRET, actor_context
+from tests.conftest import actor_context, service_processes_env
 from tests.integration.races.racing import FIGURES
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -27,15 +27,9 @@ CALLERS = 16
 
 @pytest.fixture(scope="package")
 def race_env(stack):
-    name = new_id("race").replace("_", "")
-    env = {**os.environ, "AMQP_URI": stack.amqp_uri, "MONGO_URI": stack.mongo_uri, "ACTOR_SECRET": SECRET,
-           "ROSTERS_DB": f"{name}r", "CASES_DB": f"{name}c", "OUTBOX_SWEEP_SECONDS": "0.5",
-           "STEP_TAKEOVER_SECONDS": "10", "OVERDUE_SCAN_SECONDS": "3600", "LOG_LEVEL": "ERROR"}
-    yield env
-    client = mongo_client(stack.mongo_uri)
-    client.drop_database(env["ROSTERS_DB"])
-    client.drop_database(env["CASES_DB"])
-    client.close()
+    with service_processes_env(stack, new_id("race").replace("_", ""), STEP_TAKEOVER_SECONDS="10",
+                               OVERDUE_SCAN_SECONDS="3600", LOG_LEVEL="ERROR") as env:
+        yield env
 
 
 @pytest.fixture(scope="package")

@@ -1,14 +1,11 @@
 """Services under poison messages and outages: the session's broker and database for most
 tests, a private RabbitMQ or FerretDB for the tests that kill one."""
 
-import os
-
 import pytest
 
-from shared.mongo import mongo_client
 from shared.stack.ferret import FerretServer
 from shared.stack.rabbit import RabbitNode
-from tests.conftest import SECRET
+from tests.conftest import service_processes_env
 from tests.integration.cases.conftest import cases_config, cases_db, cases_service  # noqa: F401
 from tests.integration.resilience.outages import take_parked
 from tests.integration.rosters.conftest import rosters_db, rosters_service  # noqa: F401
@@ -43,11 +40,5 @@ def private_ferret(tmp_path):
 @pytest.fixture
 def process_env(stack, database_name):
     """Environment of `nameko run` service processes on the session's stack, logging at WARNING."""
-    env = {**os.environ, "AMQP_URI": stack.amqp_uri, "MONGO_URI": stack.mongo_uri, "ACTOR_SECRET": SECRET,
-           "ROSTERS_DB": f"{database_name}r", "CASES_DB": f"{database_name}c", "OUTBOX_SWEEP_SECONDS": "0.5",
-           "LOG_LEVEL": "WARNING"}
-    yield env
-    client = mongo_client(stack.mongo_uri)
-    client.drop_database(env["ROSTERS_DB"])
-    client.drop_database(env["CASES_DB"])
-    client.close()
+    with service_processes_env(stack, database_name, LOG_LEVEL="WARNING") as env:
+        yield env
