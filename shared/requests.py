@@ -24,10 +24,10 @@ from typing import Any
 
 from kombu.utils import json as wire_json
 from pymongo.collection import Collection
-from pymongo.errors import DuplicateKeyError
 
 from shared.clock import utcnow
 from shared.errors import Conflict, field_error
+from shared.writes import insert_or_get
 
 MAX_LENGTH = 100
 
@@ -61,23 +61,20 @@ class RequestLog:
     def recall(self, key: str, asked: str) -> Any | None:
         """The answer given to this request before, or None when there is none."""
         doc = self.coll.find_one({"_id": key})
-        if doc is None:
-            return None
+        return None if doc is None else self._answer(doc, asked)
+
+    def remember(self, key: str, asked: str, answer: Any) -> Any:
+        """Log the answer; when a twin of the request logged its answer first, that one stands."""
+        doc, _ = insert_or_get(self.coll, {"_id": key, "fingerprint": asked, "answer": wire_json.dumps(answer),
+                                           "at": utcnow()})
+        return answer if doc is None else self._answer(doc, asked)
+
+    @staticmethod
+    def _answer(doc: Mapping, asked: str) -> Any:
         if doc["fingerprint"] != asked:
             raise Conflict("this request_id was already used for a different request",
                            [{"field": "request_id", "reason": "already used for a different request"}])
         return wire_json.loads(doc["answer"])
-
-    def remember(self, key: str, asked: str, answer: Any) -> Any:
-        """Log the answer; when a twin of the request logged its answer first, that one stands."""
-        try:
-            self.coll.insert_one({"_id": key, "fingerprint": asked, "answer": wire_json.dumps(answer),
-                                  "at": utcnow()})
-        except DuplicateKeyError:
-            earlier = self.recall(key, asked)
-            return answer if earlier is None else earlier
-        return answer
-
 
     def expire(self, now: datetime, every: timedelta = timedelta(hours=1)) -> int:
         """Forget answers older than the keeping time (at most once per `every`); returns how many."""
