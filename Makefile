@@ -1,41 +1,54 @@
 # Linli: the verbs. `make run` and `make test` work on a fresh machine (Debian, Python 3.11, Go).
+# Python packages live in this checkout's own virtual environment, .venv: made when missing,
+# re-installed from pyproject.toml when that file changed, never the machine's global Python.
 PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
 PIP_FLAGS ?= -q --disable-pip-version-check
 export PYTHONDONTWRITEBYTECODE = 1
 
-.PHONY: install run reset test unit integration e2e bench chaos lint up down clean
+.PHONY: install run reset test unit integration e2e bench chaos lint up down clean distclean
 
-install:
-	$(PYTHON) -m pip install $(PIP_FLAGS) -e ".[dev]"
+install: $(VENV)/.installed
+
+# Re-installed when pyproject.toml changes: an editable install registers the project's entry
+# points (services, demo data, plugins) only when it is installed.
+$(VENV)/.installed: pyproject.toml | $(PY)
+	$(PY) -m pip install $(PIP_FLAGS) -e ".[dev]"
+	touch $@
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
 
 run: install
-	$(PYTHON) -m shared.stack.run
+	$(PY) -m shared.stack.run
 
-reset:
-	$(PYTHON) -m shared.stack.reset
+reset: install
+	$(PY) -m shared.stack.reset
 
 test: install
-	$(PYTHON) -m pytest tests -q -p no:cacheprovider
+	$(PY) -m pytest tests -q -p no:cacheprovider
 
 unit: install
-	$(PYTHON) -m pytest tests/unit -q -p no:cacheprovider
+	$(PY) -m pytest tests/unit -q -p no:cacheprovider
 
 integration: install
-	$(PYTHON) -m pytest tests/integration -q -p no:cacheprovider
+	$(PY) -m pytest tests/integration -q -p no:cacheprovider
 
 e2e: install
-	$(PYTHON) -m pytest tests/e2e -q -p no:cacheprovider
+	$(PY) -m pytest tests/e2e -q -p no:cacheprovider
 
 bench: install
-	$(PYTHON) -m bench.rosters_chain
-	$(PYTHON) -m bench.cases_intake
-	$(PYTHON) -m bench.cases_stats
+	$(PY) -m bench.rosters_chain
+	$(PY) -m bench.cases_intake
+	$(PY) -m bench.cases_stats
 
 chaos: install
-	$(PYTHON) -m bench.chaos
+	$(PY) -m bench.chaos
 
-lint:
-	$(PYTHON) -m ruff check .
+lint: install
+	$(PY) -m ruff check .
+	$(VENV)/bin/lint-imports
 
 up:
 	docker compose up -d --build
@@ -43,6 +56,10 @@ up:
 down:
 	docker compose down
 
+# Keeps .venv (re-made only when pyproject.toml changes); `make distclean` removes it too.
 clean:
-	rm -rf var .pytest_cache .ruff_cache .hypothesis *.egg-info
-	find . -name __pycache__ -type d -prune -exec rm -rf {} +
+	rm -rf var .pytest_cache .ruff_cache .import_linter_cache .hypothesis *.egg-info
+	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
+
+distclean: clean
+	rm -rf $(VENV)

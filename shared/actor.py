@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from nameko.extensions import DependencyProvider
 
+import shared.remote  # noqa: F401 - every caller signs with this module: its errors map back to their classes
 from shared.errors import Forbidden
 
 CONTEXT_KEY = "linli_actor"

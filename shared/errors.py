@@ -1,13 +1,17 @@
-"""Errors every service raises across RPC, structured and mapped back to local classes.
+"""Errors every service raises across RPC, structured, and recognised by their code.
 
 Each error carries a `code`, a `message` and `details` (a list of `{field, reason}`);
 `str(error)` is that structure as JSON, so callers without this package can parse it too.
+Plain Python, so that domain modules may raise them: `shared.remote` registers every class
+with nameko, which then deserialises each back to itself in a caller that has it.
 """
 
 import json
+from collections.abc import Callable
 from typing import Any
 
-from nameko.exceptions import deserialize_to_instance
+ErrorClassHook = Callable[[type["LinliError"]], Any]
+_class_hooks: list[ErrorClassHook] = []
 
 
 class LinliError(Exception):
@@ -16,9 +20,10 @@ class LinliError(Exception):
     code = "error"
 
     def __init_subclass__(cls, **kwargs):
-        """Every subclass deserialises back to itself on the calling side."""
+        """Every subclass is handed to the hooks of `on_each_error_class`."""
         super().__init_subclass__(**kwargs)
-        deserialize_to_instance(cls)
+        for hook in _class_hooks:
+            hook(cls)
 
     def __init__(self, message: str, details: list[dict[str, Any]] | None = None):
         super().__init__(message, details or [])
@@ -70,3 +75,30 @@ EXPECTED = (ValidationFailed, NotFound, Conflict, Forbidden, InvalidTransition)
 def field_error(field: str, reason: str, message: str | None = None) -> ValidationFailed:
     """A validation error about one field."""
     return ValidationFailed(message or f"{field}: {reason}", [{"field": field, "reason": reason}])
+
+
+def on_each_error_class(hook: ErrorClassHook) -> None:
+    """Call `hook` with every error class: those defined already and each one defined later."""
+    _class_hooks.append(hook)
+    pending = [LinliError]
+    while pending:
+        cls = pending.pop()
+        hook(cls)
+        pending.extend(cls.__subclasses__())
+
+
+def remote_code(error: BaseException) -> str | None:
+    """The `code` of an error an RPC raised: of a Linli error deserialised to its class, or read
+    from the JSON value of nameko's `RemoteError` when this process does not know the class
+    (another service's errors); None for anything else."""
+    if isinstance(error, LinliError):
+        return error.code
+    value = getattr(error, "value", None)
+    if getattr(error, "exc_type", None) is None or not isinstance(value, str):
+        return None
+    try:
+        parsed = json.loads(value)
+    except ValueError:
+        return None
+    code = parsed.get("code") if isinstance(parsed, dict) else None
+    return code if isinstance(code, str) else None

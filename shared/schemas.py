@@ -1,4 +1,4 @@
-"""Marshmallow base schema that turns validation errors into `ValidationFailed`."""
+"""Marshmallow base schema that turns validation errors into `ValidationFailed`, and the event envelope's schema."""
 
 from typing import Any
 
@@ -45,3 +45,14 @@ def request_id_field() -> fields.String:
     """The caller's id for a command: a repeat with the same id gets the first answer
     (`shared.requests`)."""
     return fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=100))
+
+
+class EnvelopeSchema(StrictSchema):
+    """An event envelope (`shared.events.envelope`) as it travels."""
+
+    event_id = fields.String(required=True)
+    type = fields.String(required=True)
+    occurred_at = fields.String(required=True)
+    actor = fields.Dict(required=True)
+    version = fields.Integer(required=True)
+    payload = fields.Dict(required=True)

@@ -4,11 +4,11 @@ from collections.abc import Mapping
 from typing import Any
 
 import eventlet
+from nameko.exceptions import RemoteError
 from nameko.extensions import DependencyProvider
 
 from services.cases.exceptions import RosterUnavailable
-from services.rosters.exceptions import UnitNotFound
-from shared.errors import field_error
+from shared.errors import LinliError, NotFound, field_error, remote_code
 from shared.ttlcache import TTLCache
 
 
@@ -49,7 +49,9 @@ class Roster:
         if unit is None:
             try:
                 unit = self._call("get_unit", unit_id=unit_id)
-            except UnitNotFound:
+            except (LinliError, RemoteError) as error:  # rosters' errors, known here by their code only
+                if remote_code(error) != NotFound.code:
+                    raise
                 raise field_error(field, "no such unit in the roster") from None
             self.cache.units.put(unit_id, unit)
         return unit

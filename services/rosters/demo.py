@@ -6,6 +6,8 @@
 
 from datetime import date
 
+from shared.stack.ports import wait_until
+
 TERM = {"term_start": date(2023, 1, 1).isoformat(), "term_end": date(2025, 12, 31).isoformat()}
 
 TREE = [
@@ -71,6 +73,15 @@ def load_demo(rosters) -> dict[str, str]:
         rosters.appoint(appointment_id=appointment["appointment_id"], certificate_no=f"JY-{phone[-4:]}",
                         work_id=f"W{phone[-4:]}", **TERM)
     return ids
+
+
+def load_once(rpc) -> str:
+    """`make run`'s demo data (entry point `linli.demo_data`): the demo street through a
+    ClusterRpcProxy, unless it is there already; one line saying which."""
+    wait_until(lambda: rpc.rosters.search_people(limit=1) is not None, 60, "rosters service")
+    if rpc.rosters.search_people(name="曾玉琴"):
+        return "demo street already loaded"
+    return f"demo street loaded: {len(load_demo(rpc.rosters))} places"
 
 
 def find_place(ids: dict[str, str], place: str) -> str:

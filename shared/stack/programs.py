@@ -1,15 +1,21 @@
-"""The processes `make run` supervises: epmd, RabbitMQ, FerretDB and each service, with data under `var/data`."""
+"""The processes `make run` supervises: epmd, RabbitMQ, FerretDB and each service, with data under `var/data`.
 
+The services are those the installed project declares in the entry-point group `linli.services`.
+"""
+
+import importlib.util
 import socket
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from importlib.metadata import EntryPoint
 from pathlib import Path
 
+from shared import plugins
 from shared.stack import ferret, rabbit
-from shared.stack.places import ROOT, Places
+from shared.stack.places import ROOT, CannotRun, Places
 
-SERVICES = {"rosters": "services.rosters.service", "cases": "services.cases.service"}
+SERVICE_GROUP = "linli.services"  # name (the nameko service name) = "package.module:ServiceClass"
 NODE_NAME = "linli@localhost"  # RabbitMQ keeps its data per node name: it never changes between runs
 
 
@@ -51,13 +57,27 @@ def broker_and_database(places: Places, ports: Mapping[str, int]) -> list[Progra
 
 
 def services(amqp_uri: str) -> list[Program]:
-    """Each service as `nameko run`, as ops start it; it answers once its RPC queue has a consumer."""
+    """Each declared service as `nameko run`, as ops start it; it answers once its RPC queue has a consumer."""
+    declared = plugins.available(SERVICE_GROUP)
+    if not declared:
+        raise CannotRun(f"no service is declared in the entry-point group {SERVICE_GROUP}: "
+                        "install the project first (make install)")
     return [
-        Program(name, [sys.executable, "-m", "nameko", "run", "--config",
-                       str(ROOT / "services" / name / "config.yml"), module], 300,
+        Program(name, [sys.executable, "-m", "nameko", "run", "--config", str(config_of(entry)), entry.value], 300,
                 lambda name=name: rpc_consumed(amqp_uri, name))
-        for name, module in SERVICES.items()
+        for name, entry in declared.items()
     ]
+
+
+def config_of(entry: EntryPoint) -> Path:
+    """The `config.yml` beside the module of a declared service, found without importing that module."""
+    spec = importlib.util.find_spec(entry.module)
+    if spec is None or spec.origin is None:
+        raise CannotRun(f"the service {entry.name} is declared as {entry.value}, which is not installed")
+    config = Path(spec.origin).parent / "config.yml"
+    if not config.exists():
+        raise CannotRun(f"the service {entry.name} has no {config}")
+    return config
 
 
 def port_answers(port: int) -> bool:

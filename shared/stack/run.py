@@ -1,4 +1,4 @@
-"""`make run`: broker, database and services kept running by supervisord, demo street loaded.
+"""`make run`: broker, database and services kept running by supervisord, demo data loaded.
 
 Uses `AMQP_URI`/`MONGO_URI` when both are set (then only the services are supervised), else runs
 RabbitMQ and FerretDB here with their data in `var/data` (`$LINLI_VAR/data`), kept from one run to
@@ -18,27 +18,24 @@ from pathlib import Path
 
 from nameko.standalone.rpc import ClusterRpcProxy
 
+from shared import plugins
 from shared.actor import Actor, context_for
 from shared.stack import Stack, stack_from_env
 from shared.stack.places import CannotRun, Places, check_ports_free, places_from_env, ports_from_env, run_lock
-from shared.stack.ports import wait_until
 from shared.stack.programs import Program, broker_and_database, local_uris, services
 from shared.stack.supervision import GaveUp, Supervisor
 
 START_TIMEOUT = 180  # seconds for each program to answer; RabbitMQ takes 10-20 s on two cores
+DEMO_GROUP = "linli.demo_data"  # name = "package.module:loader", a callable taking a ClusterRpcProxy
 
 
-def load_demo_once(amqp_uri: str, secret: str) -> None:
-    from services.rosters.demo import load_demo
-
+def load_demo_data(amqp_uri: str, secret: str) -> None:
+    """Each loader the services declare in `linli.demo_data`, called with an RPC proxy; it loads its
+    data when missing and says what it did in one line."""
     context = context_for(Actor("make-run", "admin"), secret)
     with ClusterRpcProxy({"AMQP_URI": amqp_uri}, context_data=context, timeout=30) as rpc:
-        wait_until(lambda: rpc.rosters.search_people(limit=1) is not None, 60, "rosters service")
-        if rpc.rosters.search_people(name="曾玉琴"):
-            print("demo street already loaded")
-            return
-        units = load_demo(rpc.rosters)
-        print(f"demo street loaded: {len(units)} places")
+        for loader in plugins.available(DEMO_GROUP).values():
+            print(loader.load()(rpc))
 
 
 def plan(places: Places) -> tuple[Stack, list[Program]]:
@@ -50,11 +47,17 @@ def plan(places: Places) -> tuple[Stack, list[Program]]:
     check_ports_free(ports)
     places.make()
     amqp_uri, mongo_uri = local_uris(ports)
-    return Stack(amqp_uri, mongo_uri, "local"), broker_and_database(places, ports) + services(amqp_uri)
+    declared = services(amqp_uri)
+    return Stack(amqp_uri, mongo_uri, "local"), broker_and_database(places, ports) + declared
 
 
 def shown(path: Path) -> str:
     return str(path.relative_to(Path.cwd())) if path.is_relative_to(Path.cwd()) else str(path)
+
+
+def supervisorctl() -> Path:
+    """supervisorctl of the environment `make run` runs in (the checkout's .venv), not a global one."""
+    return Path(sys.executable).parent / "supervisorctl"
 
 
 def announce(places: Places, stack: Stack) -> None:
@@ -63,7 +66,7 @@ def announce(places: Places, stack: Stack) -> None:
              else "broker and database from AMQP_URI and MONGO_URI")
     print(f"\nLinli is running ({where}).\n"
           f"  AMQP_URI={stack.amqp_uri}\n  MONGO_URI={stack.mongo_uri}\n  (also in {shown(places.stack_env)})\n"
-          f"  supervisorctl -c {shown(places.supervisor_config)} status   shows the programs; "
+          f"  {shown(supervisorctl())} -c {shown(places.supervisor_config)} status   shows the programs; "
           f"logs in {shown(places.logs)}/\n  Ctrl-C stops everything.", flush=True)
 
 
@@ -73,7 +76,7 @@ def supervise(places: Places, lock: int, secret: str) -> int:
     supervisor = Supervisor.start(places, programs, env, keep_fds=[lock])
     try:
         supervisor.start_programs(programs, START_TIMEOUT)
-        load_demo_once(stack.amqp_uri, secret)
+        load_demo_data(stack.amqp_uri, secret)
         announce(places, stack)
         code = supervisor.run_until_exit()
         print(f"supervisord exited with {code}; stopping what it left running", file=sys.stderr)

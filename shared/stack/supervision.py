@@ -3,7 +3,7 @@
 supervisor (supervisord.org) rather than circus or honcho: it is mature, pure Python without
 dependencies, restarts a process that dies (autorestart) and backs off when one keeps failing
 (1 s, 2 s, 3 s... up to `startretries`), stops everything in reverse priority order with
-SIGTERM then SIGKILL, and `supervisorctl -c var/supervisord.conf` lets ops look and act.
+SIGTERM then SIGKILL, and `.venv/bin/supervisorctl -c var/supervisord.conf` lets ops look and act.
 circus needs pyzmq and tornado; honcho runs a Procfile without restarting anything.
 """
 

@@ -175,5 +175,5 @@ def test_data_survives_a_restart_and_make_reset_empties_it_once_make_run_stopped
 
 
 def make_reset(env: dict) -> subprocess.CompletedProcess:
-    return subprocess.run(["make", "-s", "reset", f"PYTHON={sys.executable}"], cwd=ROOT, env=env,
+    return subprocess.run(["make", "-s", "reset"], cwd=ROOT, env=env,
                           capture_output=True, text=True)

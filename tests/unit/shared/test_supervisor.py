@@ -1,13 +1,16 @@
-"""`make run`'s supervision without processes: ports, the run lock, `make reset` and supervisord's config."""
+"""`make run`'s supervision without processes: ports, the run lock, `make reset`, supervisord's config and
+the services it starts."""
 
 import socket
+import sys
 
 import pytest
 from supervisor.options import ServerOptions
 
-from shared.stack.places import CannotRun, Places, check_ports_free, ports_from_env, run_lock
+from shared import plugins
+from shared.stack.places import ROOT, CannotRun, Places, check_ports_free, ports_from_env, run_lock
 from shared.stack.ports import free_port
-from shared.stack.programs import Program
+from shared.stack.programs import SERVICE_GROUP, Program, services
 from shared.stack.reset import reset
 from shared.stack.supervisor_config import START_RETRIES, render_config
 
@@ -121,3 +124,22 @@ def test_a_var_folder_too_deep_for_a_unix_socket_gets_its_socket_in_tmp(tmp_path
 
     assert len(str(deep.supervisor_socket)) < 100
     assert Places(tmp_path / "var").supervisor_socket == tmp_path / "var" / "supervisor.sock"
+
+
+def test_make_run_starts_each_service_the_project_declares_as_ops_would_with_its_own_config():
+    declared = plugins.available(SERVICE_GROUP)
+
+    programs = {program.name: program for program in services("amqp://guest:guest@127.0.0.1:5682/")}
+
+    assert set(programs) == set(declared) >= {"rosters", "cases"}
+    assert programs["rosters"].command == [sys.executable, "-m", "nameko", "run", "--config",
+                                           str(ROOT / "services" / "rosters" / "config.yml"),
+                                           "services.rosters.service:RostersService"]
+    assert all(program.priority == 300 for program in programs.values())
+
+
+def test_the_demo_data_comes_from_the_rosters_service():
+    loaders = plugins.available("linli.demo_data")
+
+    assert loaders["rosters"].value == "services.rosters.demo:load_once"
+    assert callable(loaders["rosters"].load())
