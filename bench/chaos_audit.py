@@ -13,7 +13,7 @@ from nameko.events import get_event_exchange
 
 from bench.chaos_load import LOOP, Tally
 from services.cases import counting
-from services.cases.lifecycle import EVENTS
+from services.cases.lifecycle import COMMANDS
 
 QUEUE = "chaos-audit-cases-events"
 
@@ -57,7 +57,7 @@ def implied_events(case: Mapping) -> set[tuple[str, int, str]]:
     """(case id, version, event type) of every event the case's timeline says was caused."""
     implied = set()
     for entry in case.get("timeline", []):
-        types = ["case_reported"] if entry["action"] == "report" else [EVENTS[entry["action"]]]
+        types = ["case_reported"] if entry["action"] == "report" else [COMMANDS[entry["action"]].event]
         if entry["action"] == "evaluate":
             types.append("case_closed" if entry["to"] == "closed" else "case_reopened")
         implied |= {(case["_id"], entry["seq"], t) for t in types}

@@ -61,6 +61,7 @@ class DeadlinePolicy:
         override = self.by_category.get(category, {}).get(urgency)
         return override or self.by_urgency.get(urgency) or DEFAULT_DEADLINES[urgency]
 
-    def deadlines(self, category: str, urgency: str, start: datetime) -> dict[str, datetime]:
+    def due(self, category: str, urgency: str, start: datetime) -> dict[str, datetime]:
+        """When the response and the resolution of a case counted from `start` are due."""
         windows = self.windows(category, urgency)
         return {kind: self.calendar.add(start, windows[kind]) for kind in ("response", "resolution")}

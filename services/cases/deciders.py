@@ -1,13 +1,14 @@
 """What each case command changes, as pure functions filling in a `Step`: the fields to set,
-the timeline detail, and any events beyond the command's own (see `lifecycle` for which
-command may run in which state)."""
+the timeline detail, and any events beyond the command's own. Each takes
+`(case, data, now, policy, step)`; `lifecycle.COMMANDS` declares which one a command uses
+and in which states it may run."""
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from services.cases.calendar import DeadlinePolicy
+from services.cases.policy import CasePolicy
 from shared.errors import InvalidTransition, field_error
 
 
@@ -23,21 +24,21 @@ class Step:
     events: list[str] = field(default_factory=list)
 
 
-def plain(case, data, now, policy, step: Step) -> None:
-    step.detail.update({k: v for k, v in data.items() if v is not None})
+class NothingToDo(Exception):
+    """The case is already as the command would leave it: no step, no event."""
 
 
-def _self_resolve(case, data, now, policy, step: Step) -> None:
+def self_resolve(case: Mapping, data: Mapping, now: datetime, policy: CasePolicy, step: Step) -> None:
     step.changes.update({"result": data["result"], "resolved_at": now, "self_resolved": True})
     step.detail["result"] = data["result"]
 
 
-def _escalate(case, data, now, policy, step: Step) -> None:
+def escalate(case: Mapping, data: Mapping, now: datetime, policy: CasePolicy, step: Step) -> None:
     step.changes.update({"escalated_at": now, **_deadlines(case, policy, now)})
     step.detail.update({k: v for k, v in data.items() if v})
 
 
-def _triage(case, data, now, policy, step: Step) -> None:
+def triage(case: Mapping, data: Mapping, now: datetime, policy: CasePolicy, step: Step) -> None:
     category = data.get("category") or case["category"]
     urgency = data.get("urgency") or case["urgency"]
     step.changes.update({"category": category, "urgency": urgency, "suggestion": data.get("suggestion")})
@@ -48,42 +49,42 @@ def _triage(case, data, now, policy, step: Step) -> None:
                         "note": data.get("note")})
 
 
-def _dispatch(case, data, now, policy, step: Step) -> None:
+def dispatch(case: Mapping, data: Mapping, now: datetime, policy: CasePolicy, step: Step) -> None:
     step.changes.update({"assignee": dict(data["assignee"]), "co_handlers": list(data.get("co_handlers") or []),
                          "dispatched_at": now, "handler": None})
     step.detail.update({"assignee": dict(data["assignee"]), "co_handlers": list(data.get("co_handlers") or [])})
 
 
-def _accept(case, data, now, policy, step: Step) -> None:
+def accept(case: Mapping, data: Mapping, now: datetime, policy: CasePolicy, step: Step) -> None:
     due = (case.get("deadlines") or {}).get("response")
     step.changes.update({"handler": data["handler"], "accepted_at": now,
                          "responded_on_time": due is None or now <= due})
     step.detail["handler"] = data["handler"]
 
 
-def _return(case, data, now, policy, step: Step) -> None:
+def return_case(case: Mapping, data: Mapping, now: datetime, policy: CasePolicy, step: Step) -> None:
     step.changes.update({"assignee": None, "handler": None, "returned_reason": data["reason"]})
     step.detail["reason"] = data["reason"]
 
 
-def _progress(case, data, now, policy, step: Step) -> None:
+def progress(case: Mapping, data: Mapping, now: datetime, policy: CasePolicy, step: Step) -> None:
     step.detail.update({"note": data["note"], "site_visit": bool(data.get("site_visit")),
                         "photos": list(data.get("photos") or [])})
 
 
-def _mediate(case, data, now, policy, step: Step) -> None:
+def mediate(case: Mapping, data: Mapping, now: datetime, policy: CasePolicy, step: Step) -> None:
     record = {**data, "recorded_at": now}
     step.changes["mediations"] = [*case.get("mediations", []), record]
     step.detail["mediation"] = dict(data)
 
 
-def _resolve(case, data, now, policy, step: Step) -> None:
+def resolve(case: Mapping, data: Mapping, now: datetime, policy: CasePolicy, step: Step) -> None:
     due = (case.get("deadlines") or {}).get("resolution")
     step.changes.update({"result": data["result"], "resolved_at": now, "resolved_on_time": due is None or now <= due})
     step.detail["result"] = data["result"]
 
 
-def _evaluate(case, data, now, policy, step: Step) -> None:
+def evaluate(case: Mapping, data: Mapping, now: datetime, policy: CasePolicy, step: Step) -> None:
     satisfied = bool(data["satisfied"])
     if not satisfied and not data.get("reason"):
         raise field_error("reason", "required when the resident is not satisfied")
@@ -102,12 +103,12 @@ def _evaluate(case, data, now, policy, step: Step) -> None:
         step.events.append("case_reopened")
 
 
-def _suspend(case, data, now, policy, step: Step) -> None:
+def suspend(case: Mapping, data: Mapping, now: datetime, policy: CasePolicy, step: Step) -> None:
     step.changes.update({"suspended_from": case["state"], "suspended_at": now})
     step.detail["reason"] = data["reason"]
 
 
-def _resume(case, data, now, policy, step: Step) -> None:
+def resume(case: Mapping, data: Mapping, now: datetime, policy: CasePolicy, step: Step) -> None:
     step.to_state = case["suspended_from"]
     paused = now - case["suspended_at"]
     deadlines = {k: v + paused for k, v in (case.get("deadlines") or {}).items()}
@@ -115,7 +116,7 @@ def _resume(case, data, now, policy, step: Step) -> None:
     step.detail.update({"paused_seconds": int(paused.total_seconds()), "note": data.get("note")})
 
 
-def _request_extension(case, data, now, policy, step: Step) -> None:
+def request_extension(case: Mapping, data: Mapping, now: datetime, policy: CasePolicy, step: Step) -> None:
     due = (case.get("deadlines") or {}).get("resolution")
     if (case.get("extension") or {}).get("status") == "requested":
         raise InvalidTransition("an extension is already awaiting a decision",
@@ -129,7 +130,7 @@ def _request_extension(case, data, now, policy, step: Step) -> None:
     step.detail.update({"working_days": data["working_days"], "reason": data["reason"]})
 
 
-def _decide_extension(case, data, now, policy, step: Step) -> None:
+def decide_extension(case: Mapping, data: Mapping, now: datetime, policy: CasePolicy, step: Step) -> None:
     extension = dict(case.get("extension") or {})
     if extension.get("status") != "requested":
         raise InvalidTransition("no extension is awaiting a decision",
@@ -140,37 +141,41 @@ def _decide_extension(case, data, now, policy, step: Step) -> None:
     if data["granted"]:
         deadlines = dict(case.get("deadlines") or {})
         base = deadlines.get("resolution") or now
-        deadlines["resolution"] = policy.calendar.after_working_days(base, extension["working_days"])
+        deadlines["resolution"] = policy.deadlines.calendar.after_working_days(base, extension["working_days"])
         step.changes["deadlines"] = deadlines
     step.detail.update({"granted": data["granted"], "note": data.get("note")})
 
 
-def _mark_duplicate(case, data, now, policy, step: Step) -> None:
+def mark_duplicate(case: Mapping, data: Mapping, now: datetime, policy: CasePolicy, step: Step) -> None:
     if data["duplicate_of"] == case["_id"]:
         raise field_error("duplicate_of", "a case cannot duplicate itself")
     step.changes["duplicate_of"] = data["duplicate_of"]
     step.detail["duplicate_of"] = data["duplicate_of"]
 
 
-def _flag_overdue(case, data, now, policy, step: Step) -> None:
+def flag_overdue(case: Mapping, data: Mapping, now: datetime, policy: CasePolicy, step: Step) -> None:
+    """Supervision one level further up the responsible chain (督办): `supervision_level` is
+    the level to reach, `supervisors` who supervises there, `kinds` the deadlines passed. A
+    case already supervised at that level (another instance or timer got there first) or
+    less than `supervise_every` ago is left as it is, so each level is reached once."""
+    if not supervision_due(case, data["supervision_level"], now, policy.supervise_every):
+        raise NothingToDo
     step.changes.update({"overdue": sorted({*case.get("overdue", []), *data["kinds"]}),
                          "supervision_level": data["supervision_level"], "last_supervised_at": now})
-    step.detail.update({k: v for k, v in data.items()})
+    step.detail.update(data)
 
 
-def _link_meeting(case, data, now, policy, step: Step) -> None:
+def supervision_due(case: Mapping, level: int, now: datetime, every: timedelta) -> bool:
+    """Whether supervising the case at `level` now is its next supervision: it stands one
+    level below, and its last supervision is at least `every` ago."""
+    last = case.get("last_supervised_at")
+    return case.get("supervision_level", 0) == level - 1 and (last is None or now - last >= every)
+
+
+def link_meeting(case: Mapping, data: Mapping, now: datetime, policy: CasePolicy, step: Step) -> None:
     step.changes["meetings"] = sorted({*case.get("meetings", []), data["meeting_id"]})
     step.detail.update(data)
 
 
-def _deadlines(case: Mapping, policy: DeadlinePolicy, start: datetime) -> dict[str, Any]:
-    return {"deadlines": policy.deadlines(case["category"], case["urgency"], start), "overdue": []}
-
-
-DECIDERS: dict[str, Callable[..., None]] = {
-    "self_resolve": _self_resolve, "escalate": _escalate, "triage": _triage, "dispatch": _dispatch,
-    "accept": _accept, "return_case": _return, "progress": _progress, "mediate": _mediate,
-    "resolve": _resolve, "evaluate": _evaluate, "suspend": _suspend, "resume": _resume,
-    "request_extension": _request_extension, "decide_extension": _decide_extension,
-    "mark_duplicate": _mark_duplicate, "flag_overdue": _flag_overdue, "link_meeting": _link_meeting,
-}
+def _deadlines(case: Mapping, policy: CasePolicy, start: datetime) -> dict[str, Any]:
+    return {"deadlines": policy.deadlines.due(case["category"], case["urgency"], start), "overdue": []}

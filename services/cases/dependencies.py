@@ -1,28 +1,16 @@
-"""The configured rules of the cases service, built once per container from config."""
-
-from datetime import timedelta
+"""The configured case policy, built once per container from config."""
 
 from nameko.extensions import DependencyProvider
 
-from services.cases.calendar import DEFAULT_DEADLINES, DeadlinePolicy, WorkCalendar
-from services.cases.commands import Rules
-from services.cases.routing import RuleSet, load_rules
-from services.cases.taxonomy import Taxonomy
+from services.cases.policy import CasePolicy
 
 
-class CaseRules(DependencyProvider):
-    """Config: `CATEGORIES` (code → label), `DEADLINES` (urgency → windows),
-    `CATEGORY_DEADLINES` (category → urgency → windows), `HOLIDAYS` and `WORKDAYS` (ISO dates),
-    `SUPERVISE_EVERY_HOURS` (default 24), `ROUTING_RULES` (plugin name, default `reference`)."""
+class CasePolicyProvider(DependencyProvider):
+    """Gives each worker the `CasePolicy` read from config at set-up (keys in
+    `CasePolicy.from_config`)."""
 
     def setup(self) -> None:
-        config = self.container.config
-        calendar = WorkCalendar.from_config(config.get("HOLIDAYS") or (), config.get("WORKDAYS") or ())
-        policy = DeadlinePolicy(config.get("DEADLINES") or DEFAULT_DEADLINES, config.get("CATEGORY_DEADLINES") or {},
-                                calendar)
-        self.rules = Rules(Taxonomy.from_config(config.get("CATEGORIES")), policy,
-                           timedelta(hours=float(config.get("SUPERVISE_EVERY_HOURS", 24))))
-        self.route: RuleSet = load_rules(str(config.get("ROUTING_RULES", "reference")))
+        self.policy = CasePolicy.from_config(self.container.config)
 
-    def get_dependency(self, worker_ctx) -> "CaseRules":
-        return self
+    def get_dependency(self, worker_ctx) -> CasePolicy:
+        return self.policy

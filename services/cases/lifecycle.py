@@ -1,5 +1,6 @@
-"""The case state machine, as pure functions: which command may run in which state, what
-it changes and which events it causes.
+"""The case state machine: every command declared once (the states it may start from, the
+state it leads to, the event it causes, its decider, the input schema of its RPC), and
+`decide`, which runs one on a case as pure functions.
 
     reported ─self_resolve→ self_resolved ─evaluate→ closed | reopened
     reported ─escalate→ escalated ─triage→ triaged ─dispatch→ dispatched ─accept→ accepted
@@ -9,77 +10,105 @@ it changes and which events it causes.
     reported/escalated/triaged ─mark_duplicate→ duplicate
 """
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from services.cases.calendar import DeadlinePolicy
-from services.cases.deciders import DECIDERS, Step, plain
+from services.cases.deciders import (
+    NothingToDo,
+    Step,
+    accept,
+    decide_extension,
+    dispatch,
+    escalate,
+    evaluate,
+    flag_overdue,
+    link_meeting,
+    mark_duplicate,
+    mediate,
+    progress,
+    request_extension,
+    resolve,
+    resume,
+    return_case,
+    self_resolve,
+    suspend,
+    triage,
+)
+from services.cases.policy import CasePolicy
 from shared.errors import InvalidTransition
 
-__all__ = ["ACTIVE", "EVENTS", "RULES", "STATES", "TERMINAL", "Step", "allowed", "check", "decide"]
+__all__ = ["ACTIVE", "COMMANDS", "STATES", "TERMINAL", "Command", "Step", "allowed", "check", "decide"]
 
 ACTIVE = frozenset({"escalated", "triaged", "dispatched", "accepted", "in_progress", "reopened"})
 AWAITING_VERDICT = frozenset({"self_resolved", "resolved"})
 TERMINAL = frozenset({"closed", "duplicate"})
 STATES = frozenset({"reported", "suspended"}) | ACTIVE | AWAITING_VERDICT | TERMINAL
+UNASSIGNED = frozenset({"reported", "escalated", "triaged"})
+HANDLING = frozenset({"dispatched", "accepted", "in_progress"})
+WORKING = frozenset({"accepted", "in_progress"})
+
+Decider = Callable[[Mapping, Mapping, datetime, CasePolicy, Step], None]
 
 
 @dataclass(frozen=True)
-class Rule:
-    sources: frozenset[str]
-    target: str | None  # None: decided by the command (evaluate, resume) or unchanged
+class Command:
+    """One case command: everything about it is said here, once."""
+
+    sources: frozenset[str]  # the states it may start from
+    target: str | None  # the state it leads to; None: decided by the decider (evaluate, resume) or unchanged
+    event: str  # the event it causes (evaluate adds case_closed or case_reopened)
+    decide: Decider  # fills in the step: the fields it sets, the timeline detail, further events
+    schema: str | None  # its RPC's input schema in `services.cases.schemas`; None: the service's own command
 
 
-RULES: dict[str, Rule] = {
-    "self_resolve": Rule(frozenset({"reported"}), "self_resolved"),
-    "escalate": Rule(frozenset({"reported"}), "escalated"),
-    "triage": Rule(frozenset({"escalated", "reopened"}), "triaged"),
-    "dispatch": Rule(frozenset({"triaged"}), "dispatched"),
-    "accept": Rule(frozenset({"dispatched"}), "accepted"),
-    "return_case": Rule(frozenset({"dispatched", "accepted"}), "escalated"),
-    "progress": Rule(frozenset({"accepted", "in_progress"}), "in_progress"),
-    "mediate": Rule(frozenset({"accepted", "in_progress"}), "in_progress"),
-    "resolve": Rule(frozenset({"accepted", "in_progress"}), "resolved"),
-    "evaluate": Rule(AWAITING_VERDICT, None),
-    "suspend": Rule(ACTIVE, "suspended"),
-    "resume": Rule(frozenset({"suspended"}), None),
-    "request_extension": Rule(frozenset({"dispatched", "accepted", "in_progress"}), None),
-    "decide_extension": Rule(frozenset({"dispatched", "accepted", "in_progress"}), None),
-    "mark_duplicate": Rule(frozenset({"reported", "escalated", "triaged"}), "duplicate"),
-    "flag_overdue": Rule(ACTIVE, None),
-    "link_meeting": Rule(STATES - TERMINAL, None),
-}
+def _in(*states: str) -> frozenset[str]:
+    return frozenset(states)
 
-#: The event each command causes (evaluate adds case_closed or case_reopened).
-EVENTS: dict[str, str] = {
-    "self_resolve": "case_resolved", "escalate": "case_escalated", "triage": "case_triaged",
-    "dispatch": "case_dispatched", "accept": "case_accepted", "return_case": "case_returned",
-    "progress": "case_progressed", "mediate": "case_mediated", "resolve": "case_resolved",
-    "evaluate": "case_evaluated", "suspend": "case_suspended", "resume": "case_resumed",
-    "request_extension": "case_extension_requested", "decide_extension": "case_extension_decided",
-    "mark_duplicate": "case_marked_duplicate", "flag_overdue": "case_overdue", "link_meeting": "case_meeting_linked",
+
+COMMANDS: dict[str, Command] = {  # name: Command(sources, target, event, decide, schema)
+    "self_resolve": Command(_in("reported"), "self_resolved", "case_resolved", self_resolve, "Result"),
+    "escalate": Command(_in("reported"), "escalated", "case_escalated", escalate, "WithNote"),
+    "triage": Command(_in("escalated", "reopened"), "triaged", "case_triaged", triage, "Triage"),
+    "dispatch": Command(_in("triaged"), "dispatched", "case_dispatched", dispatch, "Dispatch"),
+    "accept": Command(_in("dispatched"), "accepted", "case_accepted", accept, "WithNote"),
+    "return_case": Command(_in("dispatched", "accepted"), "escalated", "case_returned", return_case, "Reason"),
+    "progress": Command(WORKING, "in_progress", "case_progressed", progress, "Progress"),
+    "mediate": Command(WORKING, "in_progress", "case_mediated", mediate, "Mediate"),
+    "resolve": Command(WORKING, "resolved", "case_resolved", resolve, "Result"),
+    "evaluate": Command(AWAITING_VERDICT, None, "case_evaluated", evaluate, "Evaluate"),
+    "suspend": Command(ACTIVE, "suspended", "case_suspended", suspend, "Reason"),
+    "resume": Command(_in("suspended"), None, "case_resumed", resume, "WithNote"),
+    "request_extension": Command(HANDLING, None, "case_extension_requested", request_extension, "RequestExtension"),
+    "decide_extension": Command(HANDLING, None, "case_extension_decided", decide_extension, "DecideExtension"),
+    "mark_duplicate": Command(UNASSIGNED, "duplicate", "case_marked_duplicate", mark_duplicate, "MarkDuplicate"),
+    "flag_overdue": Command(ACTIVE, None, "case_overdue", flag_overdue, None),
+    "link_meeting": Command(STATES - TERMINAL, None, "case_meeting_linked", link_meeting, None),
 }
 
 
 def allowed(state: str, command: str) -> bool:
-    return state in RULES[command].sources
+    return state in COMMANDS[command].sources
 
 
 def check(case: Mapping, command: str) -> None:
     """`InvalidTransition` naming the current state when `command` cannot run now."""
     state = case["state"]
     if not allowed(state, command):
-        needed = ", ".join(sorted(RULES[command].sources))
+        needed = ", ".join(sorted(COMMANDS[command].sources))
         raise InvalidTransition(f"case {case['_id']} is {state}; {command} needs one of: {needed}",
                                 [{"field": "state", "reason": f"is {state}", "current_state": state}])
 
 
-def decide(case: Mapping, command: str, data: Mapping, now: datetime, policy: DeadlinePolicy) -> Step:
-    """The step `command` makes from the case's current state, or an error changing nothing."""
+def decide(case: Mapping, command: str, data: Mapping, now: datetime, policy: CasePolicy) -> Step | None:
+    """The step `command` makes from the case as it is; None when the case is already as the
+    command would leave it (nothing to write, no event); or an error, changing nothing."""
     check(case, command)
-    rule = RULES[command]
-    step = Step(command, case["state"], rule.target or case["state"], events=[EVENTS[command]])
-    DECIDERS.get(command, plain)(case, data, now, policy, step)
+    declared = COMMANDS[command]
+    step = Step(command, case["state"], declared.target or case["state"], events=[declared.event])
+    try:
+        declared.decide(case, data, now, policy, step)
+    except NothingToDo:
+        return None
     step.changes["state"] = step.to_state
     return step

@@ -1,4 +1,4 @@
-"""Deliberation meetings (议事会) as pure rules: quorum, majority, and cost sharing
+"""Deliberation meetings (议事会) as pure functions: quorum, majority, and cost sharing
 谁受益谁出资 in integer fen."""
 
 from collections.abc import Mapping, Sequence

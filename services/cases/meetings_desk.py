@@ -8,8 +8,9 @@ from datetime import datetime
 import eventlet
 
 from services.cases import lifecycle, meetings
-from services.cases.commands import Rules, act
+from services.cases.commands import act
 from services.cases.exceptions import AlreadyPaid, CaseChanged
+from services.cases.policy import CasePolicy
 from services.cases.repository import CasesStore
 from services.cases.roster import Roster
 from shared.actor import Actor
@@ -21,7 +22,7 @@ from shared.requests import applied
 LINK_ATTEMPTS = 10  # each is up to `commands.RETRIES` writes
 
 
-def schedule(store: CasesStore, roster: Roster, actor: Actor, data: Mapping, rules: Rules, clock) -> dict:
+def schedule(store: CasesStore, roster: Roster, actor: Actor, data: Mapping, policy: CasePolicy, clock) -> dict:
     """A meeting with its linked cases. With a `request_id` the meeting's id derives from it and
     each link carries it, so a repeat whose first answer was lost finishes and returns that
     meeting."""
@@ -41,7 +42,7 @@ def schedule(store: CasesStore, roster: Roster, actor: Actor, data: Mapping, rul
         meeting = store.meetings.insert_new(meeting)
     for case_id in case_ids:
         _link(store, actor, case_id, {"meeting_id": meeting["_id"], "title": data["title"], "request_id": request_id},
-              rules, clock)
+              policy, clock)
     return meeting
 
 
@@ -52,13 +53,13 @@ def _new_meeting(meeting_id: str, node: Mapping, data: Mapping, actor: Actor, no
             "agenda": [dict(i) for i in data["agenda"]], "created_by": actor.as_dict(), "created_at": now}
 
 
-def _link(store: CasesStore, actor: Actor, case_id: str, link: Mapping, rules: Rules, clock) -> None:
+def _link(store: CasesStore, actor: Actor, case_id: str, link: Mapping, policy: CasePolicy, clock) -> None:
     """Link the case to the meeting. A link changes nothing another step depends on, so when
     many steps take the case at once it is simply tried again, after a random pause that
     spreads the contenders out, rather than leaving a scheduled meeting half linked."""
     for attempt in range(LINK_ATTEMPTS):
         try:
-            act(store, actor, case_id, "link_meeting", link, rules, clock)
+            act(store, actor, case_id, "link_meeting", link, policy, clock)
             return
         except CaseChanged:
             if attempt == LINK_ATTEMPTS - 1:

@@ -16,7 +16,9 @@ SUMMARY_FIELDS = ("state", "category", "category_label", "urgency", "channel", "
                   "community_id", "reported_at", "deadlines", "overdue", "external_ref", "version")
 
 
-class Reader:
+class CaseReader:
+    """Cases as one actor may see them; every read of unmasked numbers is audited."""
+
     def __init__(self, store: CasesStore, actor: Actor, unmask_roles: list[str]):
         self.store = store
         self.actor = actor

@@ -1,9 +1,10 @@
-"""Who is responsible (啥事儿该找谁): routing rules are plugins in the entry-point group
-`linli.case_routing`, chosen by `ROUTING_RULES` in config.
+"""Who is responsible (啥事儿该找谁): routers are plugins in the entry-point group
+`linli.case_routing`, chosen by `ROUTING_RULES` in config; `reference` below is the one
+Linli ships.
 
-A rule set is a callable `(case, chain) -> Suggestion`, where `case` is the case document
-and `chain` the unit's responsible chain from rosters (unit first, community last, each
-level with `level`, `name`, `facts` and `leaders`).
+A router is a callable `(case, chain) -> Suggestion`, where `case` is the case document
+(with `category_label`) and `chain` the unit's responsible chain from rosters (unit first,
+community last, each level with `level`, `name`, `facts` and `leaders`).
 """
 
 from collections.abc import Callable, Mapping, Sequence
@@ -29,10 +30,10 @@ class Suggestion:
         return asdict(self)
 
 
-RuleSet = Callable[[Mapping, Sequence[Mapping]], Suggestion]
+Router = Callable[[Mapping, Sequence[Mapping]], Suggestion]
 
 
-def load_rules(name: str) -> RuleSet:
+def load_router(name: str) -> Router:
     return plugins.load(GROUP, name)
 
 
@@ -43,3 +44,55 @@ def level(chain: Sequence[Mapping], name: str) -> Mapping | None:
 
 def estate_of(chain: Sequence[Mapping]) -> Mapping | None:
     return level(chain, "estate") or level(chain, "alley")
+
+
+#: Categories handled by a government department, with the department.
+DEPARTMENTS = {
+    "illegal_building": "城管执法",
+    "shared_space": "城管执法",
+    "fire_lane": "应急管理（消防）",
+    "safety_hazard": "应急管理",
+}
+#: Categories that are property services when the place is inside an estate with a property company.
+PROPERTY_WORK = {"drains", "water_pipes", "leaks", "street_lights", "sanitation", "greenery", "parking",
+                 "property_services", "facilities"}
+#: Categories settled by talking: the grid leader mediates.
+DISPUTES = {"neighbour_dispute", "noise"}
+#: Categories for the community's service teams.
+SERVICES = {"elderly_services", "livelihood"}
+
+
+def reference(case: Mapping, chain: Sequence[Mapping]) -> Suggestion:
+    """The reference router (`reference` in `linli.case_routing`): category, where the problem
+    is, and the estate's facts decide; every suggestion says why in words people use."""
+    category, place = case["category"], case.get("place", "shared")
+    community = level(chain, "community") or chain[-1]
+    if category in DISPUTES or (category == "leaks" and place == "home"):
+        return _mediation(chain, community)
+    if category in DEPARTMENTS:
+        department = DEPARTMENTS[category]
+        return Suggestion("department", department, f"{case['category_label']}属{department}职责，由社区分类交办")
+    if category in SERVICES:
+        return Suggestion("support_team", "党员志愿服务队", "养老与民生服务由社区组织志愿服务队认领")
+    estate = estate_of(chain)
+    if category in PROPERTY_WORK and estate is not None and place != "street":
+        facts = estate.get("facts") or {}
+        if facts.get("has_property_company"):
+            company = facts.get("property_company") or f"{estate['name']}物业"
+            where = "户内" if place == "home" else "小区公共区域"
+            return Suggestion("property_company", company,
+                              f"{estate['name']}有物业服务企业，{where}{case['category_label']}由物业负责")
+        return Suggestion("community", community["name"], f"{estate['name']}无物业，由社区负责处理",
+                          party_id=community.get("unit_id"))
+    return Suggestion("community", community["name"], "未匹配专门责任方，由社区分析研判后交办",
+                      party_id=community.get("unit_id"))
+
+
+def _mediation(chain: Sequence[Mapping], community: Mapping) -> Suggestion:
+    grid = level(chain, "grid")
+    leaders = [p for p in (grid or {}).get("leaders", []) if p["role"] == "grid_leader"]
+    if leaders:
+        return Suggestion("person", leaders[0]["name"], f"邻里之间的问题先调解：由{grid['name']}网格长调解",
+                          party_id=leaders[0]["person_id"], mediation=True)
+    return Suggestion("community", community["name"], "邻里之间的问题先调解：网格暂无网格长，由社区调解",
+                      party_id=community.get("unit_id"), mediation=True)

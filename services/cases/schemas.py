@@ -1,7 +1,10 @@
 """Cases' boundary: every RPC argument set and every result, as marshmallow schemas."""
 
+from functools import cache
+
 from marshmallow import ValidationError, fields, validate, validates_schema
 
+from services.cases.lifecycle import COMMANDS
 from services.cases.routing import PARTY_KINDS
 from services.cases.taxonomy import CHANNELS, URGENCIES
 from shared.schemas import StrictSchema, request_id_field
@@ -209,3 +212,12 @@ class RecordPayment(StrictSchema):
 
 class MeetingRef(StrictSchema):
     meeting_id = Id
+
+
+@cache
+def for_command(command: str) -> StrictSchema:
+    """The input schema a case command's declaration names (`lifecycle.COMMANDS`)."""
+    name = COMMANDS[command].schema
+    if name is None:
+        raise LookupError(f"{command} is the service's own command: it has no input schema")
+    return globals()[name]()

@@ -1,11 +1,18 @@
-"""The cases nameko service: thin RPC entrypoints over commands and the reader."""
+"""The cases nameko service: thin RPC entrypoints over commands and the reader.
+
+Every declared case command with an input schema (`lifecycle.COMMANDS`) is an RPC. Those
+that need more than the case and their own arguments are written out below (triage asks
+rosters and the router, accept makes the caller the handler, mark_duplicate reads the
+original); the others are made from their declaration at the end of this module."""
 
 from nameko.dependency_providers import Config
 from nameko.rpc import RpcProxy
 
 from services.cases import commands, meetings_desk, schemas
-from services.cases.dependencies import CaseRules
-from services.cases.reports import Reader, meeting_view
+from services.cases.dependencies import CasePolicyProvider
+from services.cases.lifecycle import COMMANDS
+from services.cases.policy import CasePolicy
+from services.cases.reports import CaseReader, meeting_view
 from services.cases.repository import CasesStore
 from services.cases.roster import Roster, RosterCache
 from shared.actor import CurrentActor
@@ -17,14 +24,6 @@ from shared.requests import once
 from shared.rpc import rpc
 from shared.timers import configured_timer
 
-#: Commands that need nothing but the case and their own arguments.
-PLAIN_COMMANDS = {
-    "self_resolve": schemas.Result(), "escalate": schemas.WithNote(), "dispatch": schemas.Dispatch(),
-    "return_case": schemas.Reason(), "progress": schemas.Progress(), "mediate": schemas.Mediate(),
-    "resolve": schemas.Result(), "evaluate": schemas.Evaluate(), "suspend": schemas.Reason(),
-    "resume": schemas.WithNote(), "request_extension": schemas.RequestExtension(),
-    "decide_extension": schemas.DecideExtension(),
-}
 REPORT = schemas.Report()
 
 
@@ -35,12 +34,12 @@ class CasesService:
     actor = CurrentActor()
     rosters = RpcProxy("rosters")
     roster_cache = RosterCache()
-    rules = CaseRules()
+    policy: CasePolicy = CasePolicyProvider()
     config = Config()
     error_log = ErrorLog()
 
-    def _reader(self) -> Reader:
-        return Reader(self.store, self.actor(), self.config.get("UNMASK_ROLES", []))
+    def _reader(self) -> CaseReader:
+        return CaseReader(self.store, self.actor(), self.config.get("UNMASK_ROLES", []))
 
     def audit_repeat(self, command: str, answer: dict) -> None:
         """A repeated command answered from the request log is a read of the case again."""
@@ -51,98 +50,38 @@ class CasesService:
         return Roster(self.rosters, self.roster_cache)
 
     def _command(self, command: str, data: dict) -> dict:
-        request = PLAIN_COMMANDS[command].load_or_raise(data)
-        case = commands.act(self.store, self.actor(), request["case_id"], command, request, self.rules.rules, utcnow)
+        """A declared command that needs nothing but the case and its own arguments."""
+        request = schemas.for_command(command).load_or_raise(data)
+        case = commands.act(self.store, self.actor(), request["case_id"], command, request, self.policy, utcnow)
         return self._reader().view(case, command)
 
     @rpc(expected_exceptions=EXPECTED)
     @once
     def report(self, **data) -> dict:
-        case = commands.report(self.store, self._roster(), self.actor(), REPORT.load_or_raise(data),
-                               self.rules.rules, utcnow())
+        request = REPORT.load_or_raise(data)
+        case = commands.report(self.store, self._roster(), self.actor(), request, self.policy, utcnow())
         return self._reader().view(case, "report")
 
     @rpc(expected_exceptions=EXPECTED)
     @once
     def triage(self, **data) -> dict:
-        request = schemas.Triage().load_or_raise(data)
-        case = commands.triage(self.store, self._roster(), self.actor(), request, self.rules.rules, self.rules.route,
-                               utcnow)
+        request = schemas.for_command("triage").load_or_raise(data)
+        case = commands.triage(self.store, self._roster(), self.actor(), request, self.policy, utcnow)
         return self._reader().view(case, "triage")
 
     @rpc(expected_exceptions=EXPECTED)
     @once
     def accept(self, **data) -> dict:
-        case = commands.accept(self.store, self.actor(), schemas.WithNote().load_or_raise(data), self.rules.rules,
-                               utcnow)
+        request = schemas.for_command("accept").load_or_raise(data)
+        case = commands.accept(self.store, self.actor(), request, self.policy, utcnow)
         return self._reader().view(case, "accept")
 
     @rpc(expected_exceptions=EXPECTED)
     @once
     def mark_duplicate(self, **data) -> dict:
-        request = schemas.MarkDuplicate().load_or_raise(data)
-        case = commands.mark_duplicate(self.store, self.actor(), request, self.rules.rules, utcnow)
+        request = schemas.for_command("mark_duplicate").load_or_raise(data)
+        case = commands.mark_duplicate(self.store, self.actor(), request, self.policy, utcnow)
         return self._reader().view(case, "mark_duplicate")
-
-    @rpc(expected_exceptions=EXPECTED)
-    @once
-    def self_resolve(self, **data) -> dict:
-        return self._command("self_resolve", data)
-
-    @rpc(expected_exceptions=EXPECTED)
-    @once
-    def escalate(self, **data) -> dict:
-        return self._command("escalate", data)
-
-    @rpc(expected_exceptions=EXPECTED)
-    @once
-    def dispatch(self, **data) -> dict:
-        return self._command("dispatch", data)
-
-    @rpc(expected_exceptions=EXPECTED)
-    @once
-    def return_case(self, **data) -> dict:
-        return self._command("return_case", data)
-
-    @rpc(expected_exceptions=EXPECTED)
-    @once
-    def progress(self, **data) -> dict:
-        return self._command("progress", data)
-
-    @rpc(expected_exceptions=EXPECTED)
-    @once
-    def mediate(self, **data) -> dict:
-        return self._command("mediate", data)
-
-    @rpc(expected_exceptions=EXPECTED)
-    @once
-    def resolve(self, **data) -> dict:
-        return self._command("resolve", data)
-
-    @rpc(expected_exceptions=EXPECTED)
-    @once
-    def evaluate(self, **data) -> dict:
-        return self._command("evaluate", data)
-
-    @rpc(expected_exceptions=EXPECTED)
-    @once
-    def suspend(self, **data) -> dict:
-        return self._command("suspend", data)
-
-    @rpc(expected_exceptions=EXPECTED)
-    @once
-    def resume(self, **data) -> dict:
-        return self._command("resume", data)
-
-    @rpc(expected_exceptions=EXPECTED)
-    @once
-    def request_extension(self, **data) -> dict:
-        return self._command("request_extension", data)
-
-    @rpc(expected_exceptions=EXPECTED)
-    @once
-    def decide_extension(self, **data) -> dict:
-        return self._command("decide_extension", data)
 
     @rpc(expected_exceptions=EXPECTED)
     def get_case(self, **data) -> dict:
@@ -161,8 +100,8 @@ class CasesService:
     @once
     def schedule_meeting(self, **data) -> dict:
         request = schemas.ScheduleMeeting().load_or_raise(data)
-        return meeting_view(meetings_desk.schedule(self.store, self._roster(), self.actor(), request, self.rules.rules,
-                                            utcnow))
+        return meeting_view(meetings_desk.schedule(self.store, self._roster(), self.actor(), request, self.policy,
+                                                   utcnow))
 
     @rpc(expected_exceptions=EXPECTED)
     @once
@@ -178,11 +117,28 @@ class CasesService:
 
     @rpc(expected_exceptions=EXPECTED)
     def get_meeting(self, **data) -> dict:
-        meeting = self.store.meetings.get(schemas.MeetingRef().load_or_raise(data)["meeting_id"])
+        meeting_id = schemas.MeetingRef().load_or_raise(data)["meeting_id"]
+        meeting = self.store.meetings.get(meeting_id)
         self.actor().require(meeting["lineage"])
         return meeting_view(meeting)
 
     @configured_timer("OVERDUE_SCAN_SECONDS", default=60)
     def supervise_overdue(self) -> None:
         system = self.actor.become_service(self.name)
-        commands.supervise_overdue(self.store, self._roster(), system, self.rules.rules, utcnow)
+        commands.supervise_overdue(self.store, self._roster(), system, self.policy, utcnow)
+
+
+def _declared_rpc(command: str):
+    """The RPC of a declared command that needs nothing but the case and its own arguments."""
+
+    def entrypoint(self, **data) -> dict:
+        return self._command(command, data)
+
+    entrypoint.__name__, entrypoint.__qualname__ = command, f"CasesService.{command}"
+    entrypoint.__doc__ = f"`{command}` as `lifecycle.COMMANDS` declares it."
+    return rpc(expected_exceptions=EXPECTED)(once(entrypoint))
+
+
+for _name, _declared in COMMANDS.items():
+    if _declared.schema is not None and _name not in vars(CasesService):
+        setattr(CasesService, _name, _declared_rpc(_name))

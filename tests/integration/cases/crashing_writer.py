@@ -16,7 +16,7 @@ import sys  # noqa: E402
 from nameko.standalone.rpc import ClusterRpcProxy  # noqa: E402
 
 from services.cases import commands  # noqa: E402
-from services.cases.dependencies import CaseRules  # noqa: E402
+from services.cases.policy import CasePolicy  # noqa: E402
 from services.cases.repository import CasesStore  # noqa: E402
 from services.cases.roster import Roster  # noqa: E402
 from shared.actor import Actor, context_for  # noqa: E402
@@ -54,22 +54,20 @@ def main(amqp_uri: str, mongo_uri: str, db_name: str, target: str, stage: str, c
         journal.count = die
     else:
         journal.release = die
-    rules = CaseRules()
-    rules.container = type("Container", (), {"config": {}})()
-    rules.setup()
+    policy = CasePolicy.from_config({})
     actor = Actor("张警官", "admin")
     if command == "accept":
-        commands.accept(store, actor, {"case_id": target, "request_id": request_id}, rules.rules, utcnow)
+        commands.accept(store, actor, {"case_id": target, "request_id": request_id}, policy, utcnow)
     elif command == "evaluate":
         verdict = {"case_id": target, "satisfied": True, "request_id": request_id}
-        commands.act(store, actor, target, "evaluate", verdict, rules.rules, utcnow)
+        commands.act(store, actor, target, "evaluate", verdict, policy, utcnow)
     else:
         cache = type("Cache", (), {"units": TTLCache(60), "timeout": 10})()
         with ClusterRpcProxy({"AMQP_URI": amqp_uri}, context_data=context_for(actor, SECRET), timeout=10) as rpc:
             report = {"channel": "visit", "reporter": {"name": "王大爷", "phone": "13900001111"}, "unit_id": target,
                       "category": "drains", "description": "2栋下水道堵塞", "urgency": "normal", "place": "shared",
                       "photos": []}
-            commands.report(store, Roster(rpc.rosters, cache), actor, report, rules.rules, utcnow())
+            commands.report(store, Roster(rpc.rosters, cache), actor, report, policy, utcnow())
     print("the step finished without dying", file=sys.stderr)
     sys.exit(3)
 

@@ -109,7 +109,7 @@ def test_a_window_in_working_days_ends_at_the_close_of_a_working_day():
 def test_each_urgency_has_its_own_response_and_resolution_windows(urgency, response, resolution):
     policy = DeadlinePolicy(DEFAULT_DEADLINES, {}, CALENDAR_2026)
 
-    deadlines = policy.deadlines("drains", urgency, datetime(2026, 3, 2, 1, 0, tzinfo=UTC))  # 09:00 in Shanghai
+    deadlines = policy.due("drains", urgency, datetime(2026, 3, 2, 1, 0, tzinfo=UTC))  # 09:00 in Shanghai
 
     assert deadlines == {"response": response, "resolution": resolution}
     assert all(d.tzinfo == UTC for d in deadlines.values())
@@ -120,8 +120,8 @@ def test_a_category_override_replaces_the_urgency_windows_only_for_that_category
         "response": {"hours": 2}, "resolution": {"working_days": 1}}}}, CALENDAR_2026)
     reported = shanghai(2026, 3, 2, 9, 0)
 
-    hazard = policy.deadlines("safety_hazard", "normal", reported)
-    drains = policy.deadlines("drains", "normal", reported)
+    hazard = policy.due("safety_hazard", "normal", reported)
+    drains = policy.due("drains", "normal", reported)
 
     assert hazard == {"response": shanghai(2026, 3, 2, 11, 0), "resolution": shanghai(2026, 3, 3, 18, 0)}
     assert drains["resolution"] == shanghai(2026, 3, 9, 18, 0)

@@ -6,13 +6,17 @@ import pytest
 
 from services.cases import lifecycle
 from services.cases.calendar import DEFAULT_DEADLINES, DeadlinePolicy, WorkCalendar
+from services.cases.policy import CasePolicy
+from services.cases.routing import reference
+from services.cases.taxonomy import Taxonomy
 from shared.errors import InvalidTransition, ValidationFailed
 
 CALENDAR_2026 = WorkCalendar.from_config(
     ["2026-01-01", "2026-01-02", "2026-02-16", "2026-02-17", "2026-02-18", "2026-02-19", "2026-02-20",
      "2026-02-23", "2026-04-06", "2026-05-01", "2026-05-04", "2026-05-05"],
     ["2026-01-04", "2026-02-14", "2026-02-28", "2026-05-09"])
-POLICY = DeadlinePolicy(DEFAULT_DEADLINES, {}, CALENDAR_2026)
+POLICY = CasePolicy(Taxonomy.from_config(None), DeadlinePolicy(DEFAULT_DEADLINES, {}, CALENDAR_2026),
+                    timedelta(hours=24), reference)
 
 ESCALATED_AT = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)  # Monday 09:00 in Shanghai
 RESPONSE_DUE = datetime(2026, 3, 3, 10, 0, tzinfo=UTC)  # Tuesday 18:00 in Shanghai
@@ -121,6 +125,12 @@ FORBIDDEN_STEPS = [(state, command) for command in ALLOWED for state in sorted(l
                    if state not in ALLOWED[command]]
 
 
+def test_the_commands_callers_may_send_are_declared_with_the_states_drawn_in_the_case_loop():
+    declared = {name: set(command.sources) for name, command in lifecycle.COMMANDS.items() if command.schema}
+
+    assert declared == ALLOWED
+
+
 def test_the_table_of_allowed_steps_names_every_allowed_pair_once():
     named = {(state, command) for state, command, _ in ALLOWED_STEPS}
 
@@ -135,7 +145,7 @@ def test_an_allowed_command_moves_the_case_to_its_next_state(state, command, tar
     step = lifecycle.decide(case, command, DATA[command], NOW, POLICY)
 
     assert (step.from_state, step.to_state, step.changes["state"]) == (state, target, target)
-    assert step.events[0] == lifecycle.EVENTS[command]
+    assert step.events[0] == lifecycle.COMMANDS[command].event
 
 
 @pytest.mark.parametrize(("state", "command"), FORBIDDEN_STEPS, ids=[f"{s}-{c}" for s, c in FORBIDDEN_STEPS])
@@ -152,7 +162,7 @@ def test_a_command_the_state_does_not_allow_is_an_invalid_transition_naming_the_
 
 @pytest.mark.parametrize("state", ["closed", "duplicate"])
 def test_a_case_in_an_end_state_accepts_no_command_at_all(state):
-    allowed = [command for command in lifecycle.RULES if lifecycle.allowed(state, command)]
+    allowed = [command for command in lifecycle.COMMANDS if lifecycle.allowed(state, command)]
 
     assert allowed == []
 

@@ -1,7 +1,6 @@
-"""The reference routing rules: who is responsible (啥事儿该找谁), and the reason in plain words."""
+"""The reference router: who is responsible (啥事儿该找谁), and the reason in plain words."""
 
-from services.cases.routing import Suggestion
-from services.cases.rules import reference
+from services.cases.routing import Suggestion, reference
 
 LIU_HONG = {"person_id": "person_liuhong", "name": "刘红", "role": "grid_leader", "phone": "138****0002"}
 JIAYUAN = {"unit_id": "unit_jiayuan", "name": "嘉园社区", "level": "community", "facts": {}, "leaders": []}

@@ -1,0 +1,99 @@
+"""Running a command on a case: a step that loses its version to another writer is decided
+again on the case as that writer left it; a repeat is recognised; a report is opened once."""
+
+import pytest
+
+from services.cases import commands
+from services.cases.exceptions import CaseChanged
+from shared.actor import Actor
+from shared.errors import InvalidTransition
+from tests.service.cases.making import DRAINS, case_in, step
+from tests.service.conftest import OPS, POLICY
+from tests.service.street import KANG, LIU_HONG
+
+
+def actions(case: dict) -> list[str]:
+    return [entry["action"] for entry in case["timeline"]]
+
+
+def test_a_step_that_loses_its_version_is_decided_again_and_written_after_the_winner(store, roster, clock):
+    case = case_in("in_progress", store, roster, clock)
+    store.journal.rival = lambda: step(store, roster, clock, case["_id"], "progress",
+                                       {"note": "刘红电话回访居民", "site_visit": False}, LIU_HONG)
+
+    after = step(store, roster, clock, case["_id"], "progress", {"note": "康早新疏通了一半", "site_visit": True}, KANG)
+
+    assert after["version"] == case["version"] + 2
+    assert [e["detail"]["note"] for e in after["timeline"][-2:]] == ["刘红电话回访居民", "康早新疏通了一半"]
+    assert store.cases.get(case["_id"]) == after
+    assert len(store.journal.events("case_progressed")) == 3
+
+
+def test_a_step_the_winner_made_impossible_fails_naming_the_state_it_left(store, roster, clock):
+    case = case_in("dispatched", store, roster, clock)
+    store.journal.rival = lambda: step(store, roster, clock, case["_id"], "accept", {"note": None}, LIU_HONG)
+
+    with pytest.raises(InvalidTransition) as lost:
+        step(store, roster, clock, case["_id"], "accept", {"note": None}, KANG)
+
+    assert lost.value.details[0]["current_state"] == "accepted"
+    assert store.cases.get(case["_id"])["handler"] == {"who": "刘红", "role": "grid_leader"}
+    assert len(store.journal.events("case_accepted")) == 1
+
+
+def test_a_case_that_keeps_changing_fails_after_five_tries_and_writes_nothing(store, roster, clock):
+    case = case_in("escalated", store, roster, clock)
+    before = store.snapshot()
+    store.journal.refuse(commands.RETRIES)
+
+    with pytest.raises(CaseChanged) as busy:
+        step(store, roster, clock, case["_id"], "triage", {"note": "分类"})
+
+    assert busy.value.details == [{"field": "case_id", "reason": "busy"}]
+    assert store.snapshot() == before
+
+
+def test_a_repeat_whose_answer_was_lost_is_recognised_in_the_timeline_and_changes_nothing(store, roster, clock):
+    case = case_in("accepted", store, roster, clock)
+    first = step(store, roster, clock, case["_id"], "resolve", {"result": "疏通完毕", "request_id": "r-resolve-1"})
+    clock.move(minutes=5)
+
+    again = step(store, roster, clock, case["_id"], "resolve", {"result": "疏通完毕", "request_id": "r-resolve-1"})
+
+    assert again == first == store.cases.get(case["_id"])
+    assert actions(again).count("resolve") == 1
+
+
+def test_the_same_hotline_ticket_sent_twice_opens_one_case(store, roster, clock):
+    ticket = {**DRAINS, "channel": "hotline", "external_ref": "12345-20260302-0042"}
+
+    first = commands.report(store, roster, OPS, ticket, POLICY, clock())
+    again = commands.report(store, roster, Actor("热线同步", "system"), ticket, POLICY, clock.move(minutes=1))
+
+    assert again["_id"] == first["_id"]
+    assert list(store.cases.docs) == [first["_id"]]
+    assert len(store.journal.events("case_reported")) == 1
+
+
+def test_the_same_request_id_from_the_same_caller_opens_one_case_and_from_another_caller_a_second(
+        store, roster, clock):
+    report = {**DRAINS, "request_id": "r-report-7"}
+
+    first = commands.report(store, roster, OPS, report, POLICY, clock())
+    again = commands.report(store, roster, OPS, report, POLICY, clock())
+    other = commands.report(store, roster, LIU_HONG, report, POLICY, clock())
+
+    assert again["_id"] == first["_id"] != other["_id"]
+    assert len(store.cases.docs) == 2
+
+
+def test_a_twin_report_that_opens_the_case_first_is_the_answer(store, roster, clock):
+    ticket = {**DRAINS, "channel": "hotline", "external_ref": "12345-20260302-0043"}
+    twin = {}
+    store.journal.rival = lambda: twin.update(commands.report(store, roster, OPS, ticket, POLICY, clock()))
+
+    answer = commands.report(store, roster, OPS, ticket, POLICY, clock())
+
+    assert answer == store.cases.get(twin["_id"])
+    assert len(store.cases.docs) == 1
+    assert len(store.journal.events("case_reported")) == 1
