@@ -6,7 +6,7 @@ from nameko.rpc import RpcProxy
 from services.cases import commands, meetings_desk, schemas
 from services.cases.dependencies import CaseRules
 from services.cases.reports import Reader, meeting_view
-from services.cases.repository import CasesStore
+from services.cases.repository import JOURNAL, CasesStore
 from services.cases.roster import Roster, RosterCache
 from shared.actor import CurrentActor
 from shared.clock import utcnow
@@ -31,7 +31,7 @@ REPORT = schemas.Report()
 class CasesService:
     name = "cases"
 
-    store: CasesStore = MongoStore(CasesStore, "CASES_DB")
+    store: CasesStore = MongoStore(CasesStore, "CASES_DB", journal=JOURNAL)
     actor = CurrentActor()
     rosters = RpcProxy("rosters")
     roster_cache = RosterCache()

@@ -1,12 +1,12 @@
 """Finishing steps a process left unfinished: run by every instance's sweep.
 
-* Pending steps (listed in any instance's document for longer than the takeover time) are
-  claimed by exactly one sweeper and finished: events published again, counts added only
-  where the counter document lacks the step's mark. A later step whose case write never
-  happened was never answered: it is void, and its document is deleted to free the version.
-* A dead instance (not seen for the takeover time) may have opened cases above its release
-  mark: each that exists is finished from its `opening`; then the instance is forgotten.
-* This instance's own fresh cases held longer than the takeover time are finished the same way.
+* Listed steps (on any instance's pending list for longer than the takeover time) are claimed
+  by exactly one sweeper and finished: events published again, counts added only where the
+  counter document lacks the step's mark, follow-ups applied. A step whose document write
+  never happened was never answered: it is void, and its record is deleted to free the version.
+* A dead instance (not seen for the takeover time) may have created documents above its
+  release mark: each that exists is finished from its `opening`; then the instance is forgotten.
+* This instance's own fresh documents held longer than the takeover time are finished the same way.
 
 A process frozen for longer than the takeover time while finishing a step could race its
 sweeper and count that step twice; keep the takeover time well above any pause you expect.
@@ -16,8 +16,12 @@ from collections.abc import Mapping
 
 from pymongo.errors import DuplicateKeyError
 
-from services.cases import counting
-from services.cases.journal import Journal, unpack
+from shared.journal.journal import Journal
+from shared.journal.records import listed_step, unpack
+
+Marks = list[tuple[str, str]]  # (counter document, mark) set while finishing
+BUSY = -1  # another sweeper holds the step's claim: leave it listed, to be looked at again
+HELD, FINISHED = "held", "finished"  # what `_claim` answers instead of a claim of one's own
 
 
 def sweep(journal: Journal) -> int:
@@ -27,73 +31,67 @@ def sweep(journal: Journal) -> int:
     journal.instances.update_one({"_id": journal.instance}, {"$set": {"seen_at": now}}, upsert=True)
     finished = _own_held(journal, cutoff)
     for instance in list(journal.instances.find({})):
-        for key, since in (instance.get("pending") or {}).items():
+        for name, since in (instance.get("pending") or {}).items():
             if since <= cutoff:
-                finished += _pending(journal, instance["_id"], key)
+                finished += _pending(journal, instance["_id"], name)
         if instance["_id"] != journal.instance and instance["seen_at"] <= cutoff:
             finished += _dead_block(journal, instance)
     return finished
 
 
-Marks = list[tuple[str, str]]  # (counter document, mark) set while finishing
-
-
-BUSY = -1  # another sweeper holds the step's claim: leave it listed, to be looked at again
-
-
-def _pending(journal: Journal, instance_id: str, key: str) -> int:
+def _pending(journal: Journal, instance_id: str, name: str) -> int:
     """Finish or void one listed step, then take it off the list; a step whose claim another
-    sweeper holds stays listed (that sweeper may die before it is done). `key` is the step's
-    key with the listing attempt's tag."""
-    step_key = key.split("~", 1)[0]
-    case_id, version = step_key.rsplit(":", 1)
+    sweeper holds stays listed (that sweeper may die before it is done)."""
+    key, attempt = listed_step(name)
     marks: Marks = []
-    done = (_opening(journal, case_id, instance_id, marks) if version == "1"
-            else _later_step(journal, instance_id, step_key, marks))
+    done = _listed(journal, instance_id, key, attempt, marks)
     if done == BUSY:
         return 0
-    journal.release(instance_id, [key])
+    journal.release(instance_id, [name])
     journal.drop_marks(marks)
     return done
 
 
-def _opening(journal: Journal, case_id: str, writer: str, marks: Marks) -> int:
-    """1 when finished here, 0 when there is nothing to finish, `BUSY` when claimed elsewhere."""
-    case = journal.cases.find_one({"_id": case_id}, {"opening": 1})
-    opening = unpack((case or {}).get("opening"))
-    if opening.get("writer") != writer:
-        return 0
-    claim = _claim(journal, f"{case_id}:1", writer)
-    if claim in (HELD, FINISHED):
-        return BUSY if claim == HELD else 0
-    _finish(journal, f"{case_id}:1", case_id, opening, marks)
-    _finished(journal, claim)
-    return 1
-
-
-def _later_step(journal: Journal, instance_id: str, key: str, marks: Marks) -> int:
-    """1 when finished here, 0 when voided or not this instance's, `BUSY` when claimed elsewhere."""
+def _listed(journal: Journal, instance_id: str, key: str, attempt: str, marks: Marks) -> int:
+    """1 when finished here, 0 when voided or not this attempt's, `BUSY` when claimed elsewhere."""
     step = journal.steps.find_one({"_id": key})
-    if step is None or step.get("writer") != instance_id:
+    if step is None or step.get("writer") != instance_id or step.get("attempt") != attempt:
         return 0
     claim = _claim(journal, key, step["at"].isoformat())
     if claim in (HELD, FINISHED):
         return BUSY if claim == HELD else 0
-    case = journal.cases.find_one({"_id": step["case_id"]}, {"version": 1})
-    if case is None or case["version"] < step["version"]:
-        journal.steps.delete_one({"_id": key})
+    doc = journal.db[step["collection"]].find_one({"_id": step["doc_id"]}, {"version": 1})
+    if doc is None or doc.get("version", 0) < step["version"]:
+        journal.steps.delete_one({"_id": key, "attempt": attempt})
         return 0
-    _finish(journal, key, step["case_id"], step, marks)
+    _finish(journal, key, step, marks)
+    _finished(journal, claim)
+    return 1
+
+
+def _opening(journal: Journal, collection: str, doc_id: str, writer: str, marks: Marks) -> int:
+    """A fresh document's first step: 1 when finished here, 0 when there is nothing to finish,
+    `BUSY` when claimed elsewhere."""
+    doc = journal.db[collection].find_one({"_id": doc_id}, {"opening": 1})
+    opening = unpack((doc or {}).get("opening"))
+    if opening.get("writer") != writer:
+        return 0
+    key = f"{collection}:{doc_id}:1"
+    claim = _claim(journal, key, writer)
+    if claim in (HELD, FINISHED):
+        return BUSY if claim == HELD else 0
+    _finish(journal, key, opening, marks)
     _finished(journal, claim)
     return 1
 
 
 def _dead_block(journal: Journal, instance: Mapping) -> int:
-    """Finish the openings a dead instance left above its release mark, then forget it (not
-    while one of them is claimed elsewhere, or while it still lists steps)."""
+    """Finish the documents a dead instance created above its release mark, then forget it
+    (not while one of them is claimed elsewhere, or while it still lists steps)."""
     finished, marks, busy = 0, [], False
+    collection = instance.get("collection")
     for seq in range(instance.get("released", 0) + 1, instance.get("upto", 0) + 1):
-        done = _opening(journal, f"{instance['prefix']}{seq:08x}", instance["_id"], marks)
+        done = _opening(journal, collection, f"{instance['prefix']}{seq:08x}", instance["_id"], marks)
         busy |= done == BUSY
         finished += max(done, 0)
     still = journal.instances.find_one({"_id": instance["_id"]}, {"pending": 1}) or {}
@@ -107,7 +105,7 @@ def _own_held(journal: Journal, cutoff) -> int:
     finished, marks, upto = 0, [], 0
     for seq, since in list(journal.held.items()):
         if since <= cutoff:
-            done = _opening(journal, f"{journal.prefix}{seq:08x}", journal.instance, marks)
+            done = _opening(journal, journal.fresh_collection, f"{journal.prefix}{seq:08x}", journal.instance, marks)
             if done == BUSY:
                 continue
             finished += done
@@ -120,20 +118,17 @@ def _own_held(journal: Journal, cutoff) -> int:
     return finished
 
 
-def _finish(journal: Journal, key: str, case_id: str, record: Mapping, marks: Marks) -> None:
-    """Publish, count where the counter document lacks this step's mark, watch; the marks
+def _finish(journal: Journal, key: str, record: Mapping, marks: Marks) -> None:
+    """Publish, count where the counter document lacks this step's mark, follow up; the marks
     set go into `marks`, to be dropped once the step is released."""
     for event in record["events"]:
         journal.publish(event)
     mark = f"sweep:{key}"
-    for counter_id, paths in counting.expand(record["counts"]).items():
+    for counter_id, paths in journal.expand(record["counts"]).items():
         if not journal.marked(counter_id, key):
             journal.count(counter_id, paths, mark, [key])
             marks.append((counter_id, mark))
-    journal.watch({**record, "case_id": case_id})
-
-
-HELD, FINISHED = "held", "finished"  # what `_claim` answers instead of a claim of one's own
+    journal.follow(record.get("follow") or [])
 
 
 def _claim(journal: Journal, key: str, stamp: str) -> str:
