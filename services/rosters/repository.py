@@ -5,6 +5,7 @@ its events and the step that records them, published after the write.
 """
 
 import logging
+import random
 import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
@@ -28,7 +29,7 @@ from shared.writes import insert_or_get
 
 log = logging.getLogger(__name__)
 RAW = CodecOptions(document_class=RawBSONDocument)
-RETRIES = 5  # tries of a write with events while other writers keep taking the document's next version
+RETRIES = 10  # tries of a write with events while other writers keep taking the document's next version
 
 
 class EventSourcedCollection:
@@ -97,8 +98,10 @@ class EventSourcedCollection:
                 self.journal.commit(step)
             except NotApplied:
                 return self._written_or_missing(doc_id, False, when)
-            except VersionTaken:
-                eventlet.sleep(0.005 * (attempt + 1))
+            except VersionTaken:  # another writer got there first: do its changes leave ours possible?
+                if when is not None and self.coll.find_one({"_id": doc_id, **when}, {"_id": 1}) is None:
+                    return False
+                eventlet.sleep(random.uniform(0.002, 0.01) * (attempt + 1))
                 continue
             return True
         raise Conflict(f"{self.label} {doc_id} kept changing; try again", [{"field": f"{self.label}_id",

@@ -22,6 +22,7 @@ counts nothing twice, with single-document writes only:
 3. The document is written (`$set version` with the update; with `when`, a compare-and-set
    that, when it no longer matches, voids the step and raises `NotApplied`).
 4. The caller is answered; a publisher thread publishes the events with publisher confirms;
+   (while the broker is down it keeps them, in order, and tries again with backoff);
    a finisher adds the counts of everything published within `FINISH_WINDOW` (one `$inc`
    per counter document, marked with the window's step keys), applies the follow-ups, and
    releases the steps (pending entries removed, the reserved block's release mark moved).
@@ -58,6 +59,7 @@ log = logging.getLogger(__name__)
 BATCH = 200
 RESERVE = 100  # fresh ids reserved per write of the instance document
 FINISH_WINDOW = 0.5  # seconds: counts read through another instance lag a command by about this much
+PUBLISH_RETRY_MAX = 5.0  # seconds: longest wait between tries to publish what the broker refused
 DUPLICATE = 11000
 
 Expand = Callable[[Any], Mapping[str, Mapping[str, int]]]
@@ -101,6 +103,8 @@ class Journal:
         self.events_published = self.publish_failures = 0
         self.marks_waiting: list[tuple[int, list[tuple[str, str]]]] = []  # (fresh id to be released, marks)
         self.pending: LightQueue | None = None
+        self.unpublished: set[str] = set()  # keys of steps written here whose events wait for the broker
+        self.underway: set[str] = set()  # keys of steps written here and not yet finished: not the sweep's
         self.hurry = LightQueue()  # a reader wants the open window finished now
 
     def start(self, spawn: Callable[..., Any]) -> None:
@@ -131,10 +135,13 @@ class Journal:
         `when` conditions no longer held, or the error that kept this step from being written."""
         self.queued += 1
         if self.pending is None:  # not started: one step at a time, finished before returning
+            written: list[dict] = []
             try:
-                self._finish_batch(self._publish(self._write_batch([(step, None)])))
+                written = self._write_batch([(step, None)])
+                self._finish_batch(self._publish(written))
             finally:
                 self.settled += 1
+                self.underway.difference_update(s["_id"] for s in written)
             return
         done = Event()
         self.pending.put((step, done))
@@ -164,8 +171,9 @@ class Journal:
         since += list(self.held.values())
         return {"unfinished_steps": len(since),
                 "oldest_unfinished_seconds": round((now - min(since)).total_seconds(), 3) if since else 0.0,
-                "in_flight_here": self.in_flight, "events_published_here": self.events_published,
-                "publish_failures_here": self.publish_failures, "instances": self.instances.count_documents({})}
+                "in_flight_here": self.in_flight, "waiting_for_broker_here": len(self.unpublished),
+                "events_published_here": self.events_published, "publish_failures_here": self.publish_failures,
+                "instances": self.instances.count_documents({})}
 
     # -- names -----------------------------------------------------------------------------
 
@@ -202,13 +210,21 @@ class Journal:
                         waiter.send_exception(error)
 
     def _publish_forever(self, written: LightQueue, published: LightQueue) -> None:
+        """Publish written steps in order; while the broker does not take them, keep them
+        (in order) and try again after 0.5 s, 1 s, 2 s… up to `PUBLISH_RETRY_MAX` seconds."""
+        waiting: list[dict] = []
+        delay = 0.0
         while True:
-            batch = written.get()
+            batch = waiting
+            with contextlib.suppress(Empty):
+                batch = batch + written.get(timeout=delay if waiting else None)
             while not written.empty():
                 batch.extend(written.get_nowait())
-            done = self._publish(batch)
-            self.settled += len(batch) - len(done)
-            published.put(done)
+            done, waiting = self._publish_in_order(batch)
+            self.unpublished = {s["_id"] for s in waiting}
+            if done:
+                published.put(done)
+            delay = min(max(delay * 2, 0.5), PUBLISH_RETRY_MAX) if waiting else 0.0
 
     def _finish_forever(self, published: LightQueue) -> None:
         """Counts, follow-ups and release of everything published within `FINISH_WINDOW` (or
@@ -227,6 +243,7 @@ class Journal:
                 log.warning("finishing %d steps deferred to the sweep", len(batch), exc_info=True)
             finally:
                 self.settled += len(batch)
+                self.underway.difference_update(s["_id"] for s in batch)
 
     # -- writing ---------------------------------------------------------------------------
 
@@ -257,7 +274,9 @@ class Journal:
                 raise error
             if waiter is not None:
                 waiter.send_exception(error) if error is not None else waiter.send(None)
-        return [s for i, s in stamped.items() if outcome.get(i) is None]
+        written = [s for i, s in stamped.items() if outcome.get(i) is None]
+        self.underway.update(s["_id"] for s in written)
+        return written
 
     def _stamped(self, step: dict, now: datetime) -> dict:
         """The step with its key, time, writer and attempt, and its writes encoded (so that a
@@ -355,6 +374,20 @@ class Journal:
         return {}
 
     # -- publishing and finishing ----------------------------------------------------------
+
+    def _publish_in_order(self, steps: list[dict]) -> tuple[list[dict], list[dict]]:
+        """(steps published, steps from the first that could not be) — the broker is most
+        likely down then, and the rest would fail the same way."""
+        for index, step in enumerate(steps):
+            try:
+                for event in step["events"]:
+                    self.publish(event)
+                    self.events_published += 1
+            except Exception:  # noqa: BLE001 - kept, in order, for the next try
+                self.publish_failures += 1
+                log.warning("events of %s not published yet; trying again", step["_id"], exc_info=True)
+                return steps[:index], steps[index:]
+        return steps, []
 
     def _publish(self, steps: list[dict]) -> list[dict]:
         """Publish each step's events; a step whose events could not be published stays

@@ -32,11 +32,16 @@ def sweep(journal: Journal) -> int:
     finished = _own_held(journal, cutoff)
     for instance in list(journal.instances.find({})):
         for name, since in (instance.get("pending") or {}).items():
-            if since <= cutoff:
+            if since <= cutoff and not _still_publishing_here(journal, instance["_id"], name):
                 finished += _pending(journal, instance["_id"], name)
         if instance["_id"] != journal.instance and instance["seen_at"] <= cutoff:
             finished += _dead_block(journal, instance)
     return finished
+
+
+def _still_publishing_here(journal: Journal, instance_id: str, name: str) -> bool:
+    """A step this instance is still publishing or finishing (the broker was down): not the sweep's."""
+    return instance_id == journal.instance and listed_step(name)[0] in journal.underway
 
 
 def _pending(journal: Journal, instance_id: str, name: str) -> int:
@@ -104,7 +109,8 @@ def _dead_block(journal: Journal, instance: Mapping) -> int:
 def _own_held(journal: Journal, cutoff) -> int:
     finished, marks, upto = 0, [], 0
     for seq, since in list(journal.held.items()):
-        if since <= cutoff:
+        key = f"{journal.fresh_collection}:{journal.prefix}{seq:08x}:1"
+        if since <= cutoff and key not in journal.underway:
             done = _opening(journal, journal.fresh_collection, f"{journal.prefix}{seq:08x}", journal.instance, marks)
             if done == BUSY:
                 continue

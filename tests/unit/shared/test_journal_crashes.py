@@ -205,3 +205,36 @@ class _Waiter:
 
     def send_exception(self, error) -> None:
         self.sent, self.error = True, error
+
+
+def test_events_the_broker_refused_are_published_in_order_once_it_takes_them_again(monkeypatch):
+    import eventlet
+
+    from shared.journal import journal as journal_module
+
+    monkeypatch.setattr(journal_module, "PUBLISH_RETRY_MAX", 0.05)
+    clock = Clock()
+    db, published, refusals = FakeDatabase(), [], [3]
+    db["cases"].insert_one({"_id": "case_a", "version": 1})
+
+    def flaky_broker(event: dict) -> None:
+        if refusals[0]:
+            refusals[0] -= 1
+            raise ConnectionError("broker down")
+        published.append(event["event_id"])
+
+    j = Journal(db, flaky_broker, fresh_collection="cases", clock=clock)
+    threads = []
+    j.start(lambda run, identifier: threads.append(eventlet.spawn(run)))
+    for version in (2, 3, 4):
+        j.commit(update_step(version))
+    for _ in range(200):
+        if j.in_flight == 0:
+            break
+        eventlet.sleep(0.02)
+    for thread in threads:
+        thread.kill()
+
+    assert published == ["evt_2", "evt_3", "evt_4"]
+    assert j.publish_failures == 3 and j.unpublished == set() and j.underway == set()
+    assert db["counters"].docs["street:2026-12"]["c"]["drains"]["changed"] == 3
