@@ -109,9 +109,9 @@ def explain(db, problems: list) -> list[str]:
         if not case_id:
             continue
         case = db.cases.find_one({"_id": case_id}, {"version": 1, "state": 1, "timeline": 1}) or {}
-        steps = [(s["_id"], s.get("writer")) for s in db.case_steps.find({"case_id": case_id})]
+        steps = [(s["_id"], s.get("writer")) for s in db.journal_steps.find({"doc_id": case_id})]
         pending = [(i["_id"], k, str(at)) for i in db.journal_instances.find({})
-                   for k, at in (i.get("pending") or {}).items() if k.startswith(case_id)]
+                   for k, at in (i.get("pending") or {}).items() if k.startswith(f"cases:{case_id}:")]
         lines.append(f"    case v{case.get('version')} {case.get('state')}: "
                      f"{[(e['seq'], e['action'], e.get('request_id')) for e in case.get('timeline', [])]}")
         lines.append(f"    steps {steps}; pending {pending}")

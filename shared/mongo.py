@@ -1,5 +1,5 @@
-"""MongoDB dependency provider: one client per container, a narrow store per worker,
-and the outbox relay for the events the store writes."""
+"""MongoDB dependency provider: one client per container, a narrow store per worker, and
+the journal through which the store writes every change that causes events."""
 
 import contextlib
 import logging
@@ -16,12 +16,12 @@ from pymongo import MongoClient
 from pymongo.database import Database
 
 from shared.clock import utcnow
-from shared.outbox import Outbox
+from shared.journal import Journal, sweep
 from shared.resilience import RECONNECT_MAX_SECONDS, retry_with_backoff
 
 log = logging.getLogger(__name__)
 
-StoreFactory = Callable[[Database, Outbox, dict], Any]
+StoreFactory = Callable[[Database, Journal, dict], Any]
 #: kombu's retry for an event publish: reconnect at once and try one more time.
 REPUBLISH_ONCE = {"max_retries": 1, "interval_start": 0, "interval_step": 0.5, "interval_max": 0.5}
 
@@ -44,7 +44,7 @@ class EventPublisher:
 
     One connection, opened on first use; a publish that meets a dead connection (the broker
     restarted) reconnects and tries once more through kombu's retry, and one that still fails
-    raises (the outbox keeps the event for the next try) and reopens on the next use.
+    raises (the journal keeps the event for the next try) and reopens on the next use.
     Publishes take turns on it."""
 
     def __init__(self, amqp_uri: str, service_name: str, config: dict):
@@ -79,27 +79,32 @@ class EventPublisher:
 
 
 class MongoStore(DependencyProvider):
-    """Gives workers `factory(db, outbox, config)`: the service's repositories, nothing wider.
+    """Gives workers `factory(db, journal, config)`: the service's repositories, nothing wider.
 
-    Config: `MONGO_URI`, the service's database name under `database_key`,
-    `MONGO_TIMEOUT_MS` (default 5000), `OUTBOX_SWEEP_SECONDS` (default 5),
-    `RECONNECT_MAX_SECONDS` (default 5: the longest wait between tries to prepare a
-    database that does not answer at start). A store with a request log (`requests`) has its
-    old answers forgotten by the same sweep.
+    `journal` holds the service's settings for its `Journal` (`fresh_collection`, `expand`,
+    `on_clash`). Config: `MONGO_URI`, the service's database name under `database_key`,
+    `MONGO_TIMEOUT_MS` (default 5000), `OUTBOX_SWEEP_SECONDS` (default 5: how often the
+    journal's sweep looks for unfinished steps), `STEP_TAKEOVER_SECONDS` (default 30: how
+    long before another instance finishes a step), `RECONNECT_MAX_SECONDS` (default 5: the
+    longest wait between tries to prepare a database that does not answer at start). A store
+    with a request log (`requests`) has its old answers forgotten by the same sweep.
     """
 
-    def __init__(self, factory: StoreFactory, database_key: str, on_start: Callable[[Any], None] | None = None):
+    def __init__(self, factory: StoreFactory, database_key: str, on_start: Callable[[Any], None] | None = None,
+                 journal: dict | None = None):
         self.factory = factory
         self.database_key = database_key
         self.on_start = on_start  # e.g. finish work a crashed process left half done
+        self.journal_settings = journal or {}
 
     def setup(self) -> None:
         config = self.container.config
         self.client = mongo_client(config["MONGO_URI"], int(config.get("MONGO_TIMEOUT_MS", 5000)))
         db = self.client[config[self.database_key]]
         self.publish = EventPublisher(config["AMQP_URI"], self.container.service_name, config)
-        self.outbox = Outbox(db, self.publish)
-        self.store = self.factory(db, self.outbox, config)
+        self.journal = Journal(db, self.publish, takeover_seconds=float(config.get("STEP_TAKEOVER_SECONDS", 30)),
+                               **self.journal_settings)
+        self.store = self.factory(db, self.journal, config)
         self.sweep_seconds = float(config.get("OUTBOX_SWEEP_SECONDS", 5))
 
     def start(self) -> None:
@@ -111,9 +116,10 @@ class MongoStore(DependencyProvider):
                            given_up=lambda: self.stopping)
         if self.stopping:
             return
+        self.journal.start(self.container.spawn_managed_thread)
         if hasattr(self.store, "start"):
             self.store.start(self.container.spawn_managed_thread)
-        self.container.spawn_managed_thread(self._sweep_forever, identifier="outbox_sweep")
+        self.container.spawn_managed_thread(self._sweep_forever, identifier="journal_sweep")
 
     def stop(self) -> None:
         self.stopping = True
@@ -134,11 +140,9 @@ class MongoStore(DependencyProvider):
     def _sweep_forever(self) -> None:
         while not self.stopping:
             try:
-                self.outbox.sweep()
-                if hasattr(self.store, "sweep"):
-                    self.store.sweep()
+                sweep(self.journal)
                 if hasattr(self.store, "requests"):
                     self.store.requests.expire(utcnow())
             except Exception:  # noqa: BLE001 - keep sweeping; the next round retries
-                log.warning("outbox sweep failed", exc_info=True)
+                log.warning("journal sweep failed", exc_info=True)
             eventlet.sleep(self.sweep_seconds)

@@ -27,7 +27,7 @@ def report(store: CasesStore, roster: Roster, actor: Actor, data: Mapping, polic
         raise field_error("category", f"not in the taxonomy: {data['category']}")
     unit = roster.unit(data["unit_id"])
     actor.require([*unit["ancestors"], unit["unit_id"]])
-    case_id = case_id_for(data, actor.who, store.journal.new_case_id)
+    case_id = case_id_for(data, actor.who, store.journal.new_id)
     if data.get("external_ref") or data.get("request_id"):
         existing = store.cases.find(case_id)
         if existing is not None:

@@ -10,6 +10,8 @@ from shared.clock import local_date, plain
 from shared.events import envelope
 from shared.privacy import mask_phone
 
+WATCHES = "deadline_watches"
+
 
 def case_id_for(data: Mapping, who: str, fresh: Callable[[], str]) -> str:
     """A stable id when the report names its origin, so the same report twice is one case: a
@@ -68,23 +70,26 @@ def counts(before: Mapping | None, after: Mapping) -> dict:
             "periods": counting.periods(datetime.fromisoformat(after["received_day"]).date())}
 
 
-def watch_for(before: Mapping | None, after: Mapping, supervise_every: timedelta) -> dict | str | None:
-    """The deadline watch after a step: a document to keep, `"drop"`, or None (no change)."""
+def watch_for(before: Mapping | None, after: Mapping, supervise_every: timedelta) -> list[dict]:
+    """The deadline watch after a step, as the journal's follow-up: kept (replaced), dropped,
+    or nothing to do."""
     watched_before = before is not None and before["state"] in ACTIVE and bool(before.get("deadlines"))
     deadlines = after.get("deadlines") or {}
     unmet = {k: v for k, v in deadlines.items() if not (k == "response" and after.get("accepted_at"))}
     if after["state"] not in ACTIVE or not unmet:
-        return "drop" if watched_before else None
+        return [{"collection": WATCHES, "_id": after["_id"], "delete": True}] if watched_before else []
     overdue = [k for k in after.get("overdue", []) if k in unmet]
     next_check = after["last_supervised_at"] + supervise_every if overdue else min(unmet.values())
-    return {"case_id": after["_id"], "next_check": next_check, "unmet": sorted(unmet),
-            "supervision_level": after.get("supervision_level", 0)}
+    watch = {"case_id": after["_id"], "next_check": next_check, "unmet": sorted(unmet),
+             "supervision_level": after.get("supervision_level", 0)}
+    return [{"collection": WATCHES, "_id": after["_id"], "replace": watch}]
 
 
 def journal_step(before: Mapping | None, after: dict, step: Step | None, actor: Mapping, now: datetime,
                  supervise_every: timedelta, request_id: str | None = None) -> dict:
-    """The journal record of a step: the write, its timeline entry (with the caller's request
-    id, so a repeat is recognised), events, counts and watch."""
+    """The journal step of a command: the write (the new case, or the fields set and its
+    timeline entry, kept as `entry`, with the caller's request id so a repeat is recognised),
+    events, counts and the deadline watch."""
     command = step.command if step else "report"
     detail = step.detail if step else {"description": after["description"]}
     record = entry(after["version"], command, before["state"] if before else None, after["state"], actor, now, detail)
@@ -92,14 +97,14 @@ def journal_step(before: Mapping | None, after: dict, step: Step | None, actor: 
         record["request_id"] = request_id
     event_types = step.events if step else ["case_reported"]
     payload = event_payload(after, before["state"] if before else None, detail)
-    record_step = {
-        "_id": f"{after['_id']}:{after['version']}", "case_id": after["_id"], "version": after["version"],
-        "entry": record, "events": [envelope(t, payload, dict(actor)) for t in event_types],
-        "counts": counts(before, after), "watch": watch_for(before, after, supervise_every),
+    journal = {
+        "collection": "cases", "doc_id": after["_id"], "version": after["version"], "entry": record,
+        "events": [envelope(t, payload, dict(actor)) for t in event_types],
+        "counts": counts(before, after), "follow": watch_for(before, after, supervise_every),
     }
     if before is None:
-        record_step["create"] = {**after, "timeline": [record]}
+        journal["create"] = {**after, "timeline": [record]}
     else:
-        record_step["set"] = {**step.changes, "version": after["version"], "counted": after["counted"],
-                              "updated_at": now}
-    return record_step
+        journal["update"] = {"$set": {**step.changes, "counted": after["counted"], "updated_at": now},
+                             "$push": {"timeline": record}}
+    return journal

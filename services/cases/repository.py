@@ -1,7 +1,7 @@
 """Cases' storage: one class per collection, every hot read by `_id` (the only filter the
 test database answers without scanning)."""
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 
 import eventlet
@@ -9,12 +9,11 @@ from pymongo import ASCENDING, DESCENDING, ReturnDocument
 from pymongo.collection import Collection
 from pymongo.database import Database
 
-from services.cases import recovery
-from services.cases.exceptions import CaseNotFound, MeetingNotFound
-from services.cases.journal import Journal
+from services.cases import counting
+from services.cases.exceptions import CaseChanged, CaseNotFound, MeetingNotFound
 from shared.audit import PiiReads
 from shared.clock import utcnow
-from shared.outbox import Outbox
+from shared.journal import Journal
 from shared.requests import RequestLog
 from shared.writes import insert_or_get
 
@@ -94,12 +93,22 @@ class Meetings:
         return doc
 
 
+def changed(step: Mapping) -> CaseChanged:
+    """What a writer that lost a case's version to another writer hears."""
+    return CaseChanged(f"case {step['doc_id']} changed meanwhile",
+                       [{"field": "case_id", "reason": "changed meanwhile; reload and retry"}])
+
+
+#: How the journal writes cases: fresh case ids from reserved blocks, counts expanded per node
+#: and period, a lost version answered with `CaseChanged`.
+JOURNAL = {"fresh_collection": "cases", "expand": counting.expand, "on_clash": changed}
+
+
 class CasesStore:
     """Everything the cases service keeps, one attribute per collection, plus the journal
     through which every change to a case goes."""
 
-    def __init__(self, db: Database, outbox: Outbox, config: Mapping | None = None,
-                 clock: Callable[[], datetime] = utcnow):
+    def __init__(self, db: Database, journal: Journal, config: Mapping | None = None):
         config = config or {}
         self.cases = Cases(db["cases"])
         self.counters = Counters(db["counters"])
@@ -107,13 +116,7 @@ class CasesStore:
         self.meetings = Meetings(db["meetings"])
         self.pii_reads = PiiReads(db["pii_reads"])
         self.requests = RequestLog(db["requests"], float(config.get("REQUEST_LOG_DAYS", 7)))
-        self.journal = Journal(db, outbox.publish, float(config.get("STEP_TAKEOVER_SECONDS", 30)), clock)
+        self.journal = journal
 
     def ensure_indexes(self) -> None:
         self.cases.ensure_indexes()
-
-    def start(self, spawn) -> None:
-        self.journal.start(spawn)
-
-    def sweep(self) -> int:
-        return recovery.sweep(self.journal)

@@ -13,7 +13,7 @@ from services.cases.dependencies import CasePolicyProvider
 from services.cases.lifecycle import COMMANDS
 from services.cases.policy import CasePolicy
 from services.cases.reports import CaseReader, meeting_view
-from services.cases.repository import CasesStore
+from services.cases.repository import JOURNAL, CasesStore
 from services.cases.roster import Roster, RosterCache
 from shared.actor import CurrentActor
 from shared.clock import utcnow
@@ -30,7 +30,7 @@ REPORT = schemas.Report()
 class CasesService:
     name = "cases"
 
-    store: CasesStore = MongoStore(CasesStore, "CASES_DB")
+    store: CasesStore = MongoStore(CasesStore, "CASES_DB", journal=JOURNAL)
     actor = CurrentActor()
     rosters = RpcProxy("rosters")
     roster_cache = RosterCache()

@@ -49,7 +49,7 @@ def coverage_gaps(units: Iterable[Mapping], role: str, role_levels: Sequence[str
 
 
 def person_view(person: Mapping, unmasked: bool) -> dict:
-    view = {k: v for k, v in person.items() if k not in ("_id", "pending_events")}
+    view = {k: v for k, v in person.items() if k not in ("_id", "version")}
     view["person_id"] = person["_id"]
     if not unmasked:
         view["phone"] = mask_phone(person.get("phone"))

@@ -1,10 +1,11 @@
 """Rosters' storage: one repository per collection, every hot read by `_id`.
 
-Writes that cause events carry them in the same single-document update (`pending_events`)
-and are relayed through the outbox right after.
+Writes that cause events go through the service's journal (`shared.journal`): the change,
+its events and the step that records them, published after the write.
 """
 
 import logging
+import random
 import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
@@ -16,29 +17,30 @@ from pymongo import ASCENDING
 from pymongo.collection import Collection
 from pymongo.database import Database
 
-from services.rosters.exceptions import AppointmentNotFound, PersonNotFound, UnitNotFound
+from services.rosters.exceptions import AppointmentNotFound, Conflict, PersonNotFound, UnitNotFound
 from services.rosters.unitcache import UnitCache
 from shared.audit import PiiReads
 from shared.clock import utcnow
 from shared.config import flag
 from shared.errors import NotFound
-from shared.outbox import Outbox
+from shared.journal import Journal, NotApplied, VersionTaken
 from shared.requests import RequestLog
 from shared.writes import insert_or_get
 
 log = logging.getLogger(__name__)
 RAW = CodecOptions(document_class=RawBSONDocument)
+RETRIES = 10  # tries of a write with events while other writers keep taking the document's next version
 
 
 class EventSourcedCollection:
-    """A collection whose writes may carry events for the outbox."""
+    """A collection whose writes that cause events go through the journal."""
 
     missing: type[NotFound] = NotFound
     label = "document"
 
-    def __init__(self, collection: Collection, outbox: Outbox):
+    def __init__(self, collection: Collection, journal: Journal):
         self.coll = collection
-        self.outbox = outbox
+        self.journal = journal
 
     def get(self, doc_id: str, field: str | None = None) -> dict:
         """The document, or this collection's `NotFound` naming `field` (default `<label>_id`)."""
@@ -62,10 +64,10 @@ class EventSourcedCollection:
 
     def insert(self, doc: dict, events: list[dict] = ()) -> dict:
         if events:
-            self.outbox.guard(self.coll.name, doc["_id"])
-        self.coll.insert_one({**doc, "pending_events": list(events)})
-        if events:
-            self.outbox.relay_quietly(self.coll.name, doc["_id"])
+            self.journal.commit({"collection": self.coll.name, "doc_id": doc["_id"], "version": 1,
+                                 "create": doc, "events": list(events)})
+        else:
+            self.coll.insert_one(doc)
         return doc
 
     def insert_new(self, doc: dict) -> tuple[dict, bool]:
@@ -75,25 +77,40 @@ class EventSourcedCollection:
 
     def update(self, doc_id: str, change: Mapping[str, Any], events: list[dict] = (),
                when: Mapping[str, Any] | None = None) -> bool:
-        """Apply an update document, pushing `events` in the same write.
+        """Apply an update document; with `events`, through the journal at the document's
+        next version (retried while other writers take it first).
 
         With `when`, a compare-and-set: the write happens only while the document still
         matches those conditions, and False (nothing written, no event) means it did not;
         without it, a missing document raises this collection's `NotFound`."""
         change = {k: dict(v) for k, v in change.items()}
-        if events:
-            self.outbox.guard(self.coll.name, doc_id)
-            change.setdefault("$push", {})["pending_events"] = {"$each": list(events)}
         change.setdefault("$set", {})["updated_at"] = utcnow()
-        result = self.coll.update_one({"_id": doc_id, **(when or {})}, change)
-        if result.matched_count == 0:
-            if when is not None:
-                return False
-            raise self.missing(f"no {self.label} {doc_id}", [{"field": f"{self.label}_id", "reason": "not found"}])
-        if events:
-            self.outbox.relay_quietly(self.coll.name, doc_id)
-        return True
+        if not events:
+            written = self.coll.update_one({"_id": doc_id, **(when or {})}, change).matched_count > 0
+            return self._written_or_missing(doc_id, written, when)
+        for attempt in range(RETRIES):
+            current = self.coll.find_one({"_id": doc_id}, {"version": 1})
+            if current is None:
+                return self._written_or_missing(doc_id, False, when)
+            step = {"collection": self.coll.name, "doc_id": doc_id, "version": current.get("version", 0) + 1,
+                    "update": change, "when": {"_id": doc_id, **(when or {})}, "events": list(events)}
+            try:
+                self.journal.commit(step)
+            except NotApplied:
+                return self._written_or_missing(doc_id, False, when)
+            except VersionTaken:  # another writer got there first: do its changes leave ours possible?
+                if when is not None and self.coll.find_one({"_id": doc_id, **when}, {"_id": 1}) is None:
+                    return False
+                eventlet.sleep(random.uniform(0.002, 0.01) * (attempt + 1))
+                continue
+            return True
+        raise Conflict(f"{self.label} {doc_id} kept changing; try again", [{"field": f"{self.label}_id",
+                                                                         "reason": "busy"}])
 
+    def _written_or_missing(self, doc_id: str, written: bool, when: Mapping[str, Any] | None) -> bool:
+        if written or when is not None:
+            return written
+        raise self.missing(f"no {self.label} {doc_id}", [{"field": f"{self.label}_id", "reason": "not found"}])
 
 
 class Units(EventSourcedCollection):
@@ -102,8 +119,8 @@ class Units(EventSourcedCollection):
     missing = UnitNotFound
     label = "unit"
 
-    def __init__(self, collection: Collection, outbox: Outbox, cache: UnitCache | None = None):
-        super().__init__(collection, outbox)
+    def __init__(self, collection: Collection, journal: Journal, cache: UnitCache | None = None):
+        super().__init__(collection, journal)
         self.cache = cache if cache is not None else UnitCache(0)
 
     def cached(self, unit_id: str) -> dict:
@@ -234,14 +251,14 @@ class ImportJobs:
 class RostersStore:
     """Everything the rosters service keeps, one attribute per collection."""
 
-    def __init__(self, db: Database, outbox: Outbox, config: Mapping | None = None):
+    def __init__(self, db: Database, journal: Journal, config: Mapping | None = None):
         config = config or {}
         cache = UnitCache(float(config.get("CHAIN_CACHE_SECONDS", 600)), int(config.get("UNIT_CACHE_ENTRIES", 200_000)))
         self.preload = flag(config.get("UNIT_CACHE_PRELOAD", False)) and cache.seconds > 0
         self.last_load: dict | None = None
-        self.units = Units(db["units"], outbox, cache)
-        self.people = People(db["people"], outbox)
-        self.appointments = Appointments(db["appointments"], outbox)
+        self.units = Units(db["units"], journal, cache)
+        self.people = People(db["people"], journal)
+        self.appointments = Appointments(db["appointments"], journal)
         self.duty = Duty(db["duty"])
         self.imports = ImportJobs(db["imports"])
         self.pii_reads = PiiReads(db["pii_reads"])

@@ -118,6 +118,13 @@ class RostersService:
         return self.store.unit_cache_status()
 
     @rpc(expected_exceptions=EXPECTED)
+    def journal_state(self, **data) -> dict:
+        """Steps whose events may be unpublished and the oldest one's age (for ops)."""
+        self.actor()
+        NO_INPUT.load_or_raise(data)
+        return self.store.journal.state()
+
+    @rpc(expected_exceptions=EXPECTED)
     @once
     def set_duty(self, **data) -> int:
         return commands.set_duty(self.store, self.actor(), schemas.SetDuty().load_or_raise(data))

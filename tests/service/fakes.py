@@ -14,6 +14,7 @@ from services.cases import counting
 from services.cases.exceptions import CaseChanged, CaseNotFound, MeetingNotFound
 from shared.actor import Actor
 from shared.errors import Conflict, field_error
+from tests.fakes.mongo import apply_update
 
 
 class Clock:
@@ -151,11 +152,12 @@ class FakePiiReads:
 
 
 class FakeJournal:
-    """Commits each step at once: a new case inserted (`create`), or a later step applied
-    (`set`, and its timeline `entry` pushed). The step's `_id` (`<case>:<version>`) claims the
-    version, so a second writer at that version gets `CaseChanged`. Events go to `published`;
-    counts and the deadline watch follow at once, or on `finish()` while `finishing_later`
-    (as the real finisher lags the answer).
+    """Commits each step at once: a new case inserted (`create`), or a later step's update
+    applied (`$set` and the timeline entry `$push`ed). The step's key
+    (`<collection>:<doc_id>:<version>`) claims the version, so a second writer at that version
+    gets `CaseChanged`. Events go to `published`; counts and the follow-ups (the deadline
+    watch) follow at once, or on `finish()` while `finishing_later` (as the real finisher lags
+    the answer).
 
     `rival`, when set, runs once just before the next commit, as another writer who got there
     first; `refuse(n)` makes the next n commits lose to writers nobody sees."""
@@ -170,7 +172,7 @@ class FakeJournal:
         self.refusals = 0
         self.ids = itertools.count(1)
 
-    def new_case_id(self) -> str:
+    def new_id(self) -> str:
         return f"case_fake{next(self.ids):08x}"
 
     def refuse(self, commits: int) -> None:
@@ -180,18 +182,19 @@ class FakeJournal:
         if self.rival is not None:
             rival, self.rival = self.rival, None
             rival()
-        cases = self.store.cases.docs
-        if self.refusals or step["_id"] in self.steps or (step["version"] == 1 and step["case_id"] in cases):
+        cases, case_id = self.store.cases.docs, step["doc_id"]
+        key = f"{step['collection']}:{case_id}:{step['version']}"
+        if self.refusals or key in self.steps or (step["version"] == 1 and case_id in cases):
             self.refusals = max(self.refusals - 1, 0)
-            raise CaseChanged(f"case {step['case_id']} changed meanwhile",
+            raise CaseChanged(f"case {case_id} changed meanwhile",
                               [{"field": "case_id", "reason": "changed meanwhile; reload and retry"}])
         step = copy.deepcopy(step)
-        self.steps[step["_id"]] = step
+        self.steps[key] = step
         if "create" in step:
-            cases[step["case_id"]] = copy.deepcopy(step["create"])
+            cases[case_id] = {**step["create"], "_id": case_id, "version": step["version"]}
         else:
-            cases[step["case_id"]].update(copy.deepcopy(step["set"]))
-            cases[step["case_id"]].setdefault("timeline", []).append(copy.deepcopy(step["entry"]))
+            apply_update(cases[case_id], {**step["update"], "$set": {**step["update"].get("$set", {}),
+                                                                      "version": step["version"]}})
         self.published.extend(step["events"])
         self.unfinished.append(step)
         if not self.finishing_later:
@@ -202,10 +205,12 @@ class FakeJournal:
         for step in self.unfinished:
             for counter_id, increments in counting.expand(step["counts"]).items():
                 self.store.counters.add(counter_id, increments)
-            if step["watch"] == "drop":
-                self.store.watches.docs.pop(step["case_id"], None)
-            elif step["watch"]:
-                self.store.watches.docs[step["case_id"]] = copy.deepcopy(step["watch"])
+            for write in step["follow"]:
+                assert write["collection"] == "deadline_watches", write
+                if write.get("delete"):
+                    self.store.watches.docs.pop(write["_id"], None)
+                else:
+                    self.store.watches.docs[write["_id"]] = copy.deepcopy(write["replace"])
         self.unfinished = []
 
     def settle(self, timeout: float = 2.0) -> None:

@@ -17,12 +17,12 @@ from nameko.standalone.rpc import ClusterRpcProxy  # noqa: E402
 
 from services.cases import commands  # noqa: E402
 from services.cases.policy import CasePolicy  # noqa: E402
-from services.cases.repository import CasesStore  # noqa: E402
+from services.cases.repository import JOURNAL, CasesStore  # noqa: E402
 from services.cases.roster import Roster  # noqa: E402
 from shared.actor import Actor, context_for  # noqa: E402
 from shared.clock import utcnow  # noqa: E402
+from shared.journal import Journal  # noqa: E402
 from shared.mongo import EventPublisher, mongo_client  # noqa: E402
-from shared.outbox import Outbox  # noqa: E402
 from shared.ttlcache import TTLCache  # noqa: E402
 from tests.conftest import SECRET  # noqa: E402
 
@@ -41,13 +41,23 @@ class DyingCases:
         return die if name in ("bulk_write", "update_one", "insert_many") else getattr(self.cases, name)
 
 
+class DyingDatabase:
+    """The database, except that its cases collection dies when written."""
+
+    def __init__(self, db):
+        self.db = db
+
+    def __getitem__(self, name):
+        return DyingCases(self.db[name]) if name == "cases" else self.db[name]
+
+
 def main(amqp_uri: str, mongo_uri: str, db_name: str, target: str, stage: str, command: str,
          request_id: str | None = None) -> None:
     db = mongo_client(mongo_uri)[db_name]
-    store = CasesStore(db, Outbox(db, EventPublisher(amqp_uri, "cases", {})), {})
-    journal = store.journal
+    journal = Journal(db, EventPublisher(amqp_uri, "cases", {}), **JOURNAL)
+    store = CasesStore(db, journal, {})
     if stage == "write":
-        journal.cases = DyingCases(journal.cases)
+        journal.db = DyingDatabase(db)
     elif stage == "publish":
         journal.publish = die
     elif stage == "count":

@@ -47,8 +47,8 @@ def test_a_writer_killed_after_writing_the_case_loses_and_duplicates_nothing(sta
 
     kill_a_writer_at(stage, stack, cases_db, case_id)
 
-    assert f"{case_id}:5" in pending(cases_db)
-    assert _eventually(lambda: f"{case_id}:5" not in pending(cases_db))
+    assert f"cases:{case_id}:5" in pending(cases_db)
+    assert _eventually(lambda: f"cases:{case_id}:5" not in pending(cases_db))
     events = tap.wait_for(2, timeout=3)
     assert len({e["event_id"] for e in events}) == 1
     assert len(events) == (1 if stage == "publish" else 2)
@@ -66,7 +66,7 @@ def test_a_writer_killed_before_writing_the_case_leaves_it_as_it_was(stack, case
 
     kill_a_writer_at("write", stack, cases_db, case_id)
 
-    assert _eventually(lambda: f"{case_id}:5" not in pending(cases_db))
+    assert _eventually(lambda: f"cases:{case_id}:5" not in pending(cases_db))
     assert tap.wait_for(1, timeout=2) == []
     assert cases.get_case(case_id=case_id)["state"] == "dispatched"
     assert cases.accept(case_id=case_id)["version"] == 5
@@ -102,17 +102,19 @@ def test_a_step_whose_sweeper_died_holding_its_claim_is_voided_by_the_next_one(c
     case_id = dispatched_case(cases, place)
     now = datetime.now(UTC)
     at = now.replace(microsecond=now.microsecond // 1000 * 1000) - timedelta(seconds=30)  # stored in ms
-    key = f"{case_id}:5"
-    cases_db["case_steps"].insert_one({"_id": key, "case_id": case_id, "version": 5, "at": at,
-                                       "writer": "journal_dead", "events": [], "counts": {}, "watch": None})
-    cases_db["journal_instances"].insert_one({"_id": "journal_dead", "prefix": "case_dead", "upto": 0,
-                                              "released": 0, "seen_at": at, "pending": {key: at}})
+    key = f"cases:{case_id}:5"
+    cases_db["journal_steps"].insert_one({"_id": key, "collection": "cases", "doc_id": case_id, "version": 5,
+                                          "at": at, "writer": "journal_dead", "attempt": "a1", "events": [],
+                                          "counts": {}, "follow": []})
+    cases_db["journal_instances"].insert_one({"_id": "journal_dead", "prefix": "case_dead", "collection": "cases",
+                                              "upto": 0, "released": 0, "seen_at": at,
+                                              "pending": {f"{key}~a1": at}})
     # a sweeper claimed it just now and died: the claim stands until the takeover time has passed
-    cases_db["step_claims"].insert_one({"_id": f"{key}@{at.isoformat()}#0", "at": now})
+    cases_db["journal_claims"].insert_one({"_id": f"{key}@{at.isoformat()}#0", "at": now})
 
     accepted = _eventually(lambda: _accepts(cases, case_id))
 
-    assert accepted, f"{key} is still taken: {cases_db['case_steps'].find_one({'_id': key})}"
+    assert accepted, f"{key} is still taken: {cases_db['journal_steps'].find_one({'_id': key})}"
     assert cases_db["journal_instances"].find_one({"_id": "journal_dead"}) is None
 
 
@@ -128,9 +130,10 @@ def test_a_failed_attempt_is_voided_while_its_client_keeps_repeating_the_command
     live = cases_db["journal_instances"].find_one({})["_id"]
     now = datetime.now(UTC)
     at = now.replace(microsecond=now.microsecond // 1000 * 1000)
-    key = f"{case_id}:5"  # what an attempt whose case write failed leaves: its step, listed
-    cases_db["case_steps"].insert_one({"_id": key, "case_id": case_id, "version": 5, "at": at, "writer": live,
-                                       "attempt": "0badf00d", "events": [], "counts": {}, "watch": None})
+    key = f"cases:{case_id}:5"  # what an attempt whose case write failed leaves: its step, listed
+    cases_db["journal_steps"].insert_one({"_id": key, "collection": "cases", "doc_id": case_id, "version": 5,
+                                          "at": at, "writer": live, "attempt": "0badf00d", "events": [],
+                                          "counts": {}, "follow": []})
     cases_db["journal_instances"].update_one({"_id": live}, {"$set": {f"pending.{key}~0badf00d": at}})
 
     accepted = _eventually(lambda: _accepts(cases, case_id))

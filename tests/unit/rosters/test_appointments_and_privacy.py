@@ -166,7 +166,7 @@ def test_a_unit_whose_leader_holds_another_role_is_a_gap():
 
 def test_a_person_view_masks_numbers_and_drops_internal_fields():
     person = {"_id": "person_kang", "name": "康早新", "phone": "13807310004", "id_number": "43010219800101123X",
-              "skills": ["水电", "疏通下水道"], "pending_events": [{"event_id": "evt_1"}]}
+              "skills": ["水电", "疏通下水道"], "version": 3}
 
     view = person_view(person, unmasked=False)
 

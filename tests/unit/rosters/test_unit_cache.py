@@ -35,7 +35,7 @@ class FakeUnitsCollection:
 
 def units_with_cache(seconds: float = 60) -> tuple[Units, FakeUnitsCollection]:
     collection = FakeUnitsCollection([*ABOVE, JIAYUAN, JINCHANG, BUILDING_2, UNIT_2_1])
-    return Units(collection, outbox=None, cache=UnitCache(seconds)), collection
+    return Units(collection, journal=None, cache=UnitCache(seconds)), collection
 
 
 def test_a_unit_read_once_is_served_from_the_cache_afterwards():
@@ -195,7 +195,7 @@ class FakeRawUnitsCollection(FakeUnitsCollection):
 
 def test_loading_all_units_serves_every_later_read_from_memory():
     collection = FakeRawUnitsCollection([*ABOVE, JIAYUAN, JINCHANG, BUILDING_2, UNIT_2_1])
-    units = Units(collection, outbox=None, cache=UnitCache(60))
+    units = Units(collection, journal=None, cache=UnitCache(60))
 
     read, kept = units.load_all(lifetime=120)
     unit = units.cached("unit_jc2_1")

@@ -1,7 +1,7 @@
 """Counter marks: a window's mark stays on a counter document until every step it covers is
 released, because recovery finds already-counted steps by their marks."""
 
-from services.cases.journal import Journal
+from shared.journal import Journal
 
 
 class FakeCollection:
