@@ -30,7 +30,7 @@ test: install
 	$(PY) -m pytest tests -q -p no:cacheprovider
 
 unit: install
-	$(PY) -m pytest tests/unit -q -p no:cacheprovider
+	$(PY) -m pytest tests/unit tests/service -q -p no:cacheprovider
 
 integration: install
 	$(PY) -m pytest tests/integration -q -p no:cacheprovider

@@ -22,6 +22,7 @@ from shared.errors import EXPECTED
 from shared.mongo import MongoStore
 from shared.requests import once
 from shared.rpc import rpc
+from shared.schemas import StrictSchema
 from shared.timers import configured_timer
 
 REPORT = schemas.Report()
@@ -95,6 +96,13 @@ class CasesService:
     def stats(self, **data) -> dict:
         query = schemas.Stats().load_or_raise(data)
         return self._reader().stats(self._roster(), query["node_id"], query["date_from"], query["date_to"])
+
+    @rpc(expected_exceptions=EXPECTED)
+    def journal_state(self, **data) -> dict:
+        """Steps whose events may be unpublished and the oldest one's age (for ops)."""
+        self.actor()
+        StrictSchema().load_or_raise(data)
+        return self.store.journal.state()
 
     @rpc(expected_exceptions=EXPECTED)
     @once

@@ -27,7 +27,7 @@ exchange, declared with its binding when the service starts (nameko 2.14's `even
 with SERVICE_POOL and reliable delivery), so events published while the service is down wait
 for it; events published before it first started are not kept. Each handler settles each
 `event_id` once, as handled (its effect recorded) or parked: a repeat of the event
-(redelivered, or published again by an outbox relay) finds the record `<handler>:<event_id>`
+(redelivered, or published again by the journal's sweep) finds the record `<handler>:<event_id>`
 in `consumed_events` and is acknowledged without running the handler. Of two deliveries at
 once, on any instances, one inserts the record (the claim) and runs; the other waits until the
 claim is settled. A failing run is retried after waits doubling from
