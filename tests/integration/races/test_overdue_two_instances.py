@@ -13,15 +13,15 @@ import pytest
 from services.cases import commands
 from services.cases.calendar import DeadlinePolicy, WorkCalendar
 from services.cases.policy import CasePolicy
-from services.cases.repository import CasesStore
+from services.cases.repository import JOURNAL, CasesStore
 from services.cases.roster import Roster
 from services.cases.routing import reference
 from services.cases.taxonomy import Taxonomy
 from services.rosters.demo import find_place
 from shared.actor import Actor
 from shared.clock import utcnow
+from shared.journal import Journal
 from shared.mongo import EventPublisher, mongo_client
-from shared.outbox import Outbox
 from shared.stack.ports import wait_until
 from shared.ttlcache import TTLCache
 from tests.integration.races.conftest import ROOT, stop
@@ -58,7 +58,7 @@ def cases_db(overdue_env):
 @pytest.fixture
 def store(cases_db, overdue_env):
     """The cases store in this process, writing steps itself (no background threads)."""
-    return CasesStore(cases_db, Outbox(cases_db, EventPublisher(overdue_env["AMQP_URI"], "cases", {})), {})
+    return CasesStore(cases_db, Journal(cases_db, EventPublisher(overdue_env["AMQP_URI"], "cases", {}), **JOURNAL), {})
 
 
 POLICY = CasePolicy(Taxonomy.from_config(None), DeadlinePolicy(INSTANT, {}, WorkCalendar()), SUPERVISE_EVERY,
