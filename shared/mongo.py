@@ -94,7 +94,7 @@ class MongoStore(DependencyProvider):
                  journal: dict | None = None):
         self.factory = factory
         self.database_key = database_key
-        self.on_start = on_start  # e.g. finish work a crashed process left half done
+        self.on_start = on_start  # finish work a crashed process left half done: run in the background
         self.journal_settings = journal or {}
 
     def setup(self) -> None:
@@ -120,6 +120,8 @@ class MongoStore(DependencyProvider):
         if hasattr(self.store, "start"):
             self.store.start(self.container.spawn_managed_thread)
         self.container.spawn_managed_thread(self._sweep_forever, identifier="journal_sweep")
+        if self.on_start:
+            self.container.spawn_managed_thread(self._finish_left_work, identifier="finish_left_work")
 
     def stop(self) -> None:
         self.stopping = True
@@ -131,8 +133,13 @@ class MongoStore(DependencyProvider):
     def _prepare(self) -> None:
         if hasattr(self.store, "ensure_indexes"):
             self.store.ensure_indexes()
-        if self.on_start:
-            self.on_start(self.store)
+
+    def _finish_left_work(self) -> None:
+        """`on_start`, tried again with backoff until it succeeds: the work a dead process left
+        may meet that process's unfinished steps, which the sweep frees after the takeover time."""
+        most = float(self.container.config.get("RECONNECT_MAX_SECONDS", RECONNECT_MAX_SECONDS))
+        retry_with_backoff(lambda: self.on_start(self.store), f"{self.container.service_name}: finishing left work",
+                           retry_on=(Exception,), most=most, given_up=lambda: self.stopping)
 
     def get_dependency(self, worker_ctx) -> Any:
         return self.store

@@ -256,6 +256,7 @@ class RostersStore:
         cache = UnitCache(float(config.get("CHAIN_CACHE_SECONDS", 600)), int(config.get("UNIT_CACHE_ENTRIES", 200_000)))
         self.preload = flag(config.get("UNIT_CACHE_PRELOAD", False)) and cache.seconds > 0
         self.last_load: dict | None = None
+        self.journal = journal
         self.units = Units(db["units"], journal, cache)
         self.people = People(db["people"], journal)
         self.appointments = Appointments(db["appointments"], journal)

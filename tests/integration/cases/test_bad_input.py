@@ -135,10 +135,12 @@ CASES = [
     ("record_payment", {"meeting_id": "mtg_nowhere", "household": HOUSEHOLDS[0]}, MeetingNotFound, "meeting_id"),
     ("get_meeting", {}, ValidationFailed, "meeting_id"),
     ("get_meeting", {"meeting_id": "mtg_nowhere"}, MeetingNotFound, "meeting_id"),
+    ("journal_state", {"verbose": True}, ValidationFailed, "verbose"),
 ]
 RPCS = ["report", "self_resolve", "escalate", "triage", "dispatch", "accept", "return_case", "progress", "mediate",
         "resolve", "evaluate", "suspend", "resume", "request_extension", "decide_extension", "mark_duplicate",
-        "get_case", "search", "stats", "schedule_meeting", "record_meeting", "record_payment", "get_meeting"]
+        "get_case", "search", "stats", "schedule_meeting", "record_meeting", "record_payment", "get_meeting",
+        "journal_state"]
 
 
 @pytest.fixture(scope="module")

@@ -107,6 +107,7 @@ ROWS = [
     ("record_payment", {"meeting_id": MEETING, "household": HOUSEHOLDS[0], "keys_handed_over": "yes please"},
      "keys_handed_over"),
     ("get_meeting", {}, "meeting_id"),
+    ("journal_state", {"verbose": True}, "verbose"),
 ]
 
 
