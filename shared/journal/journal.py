@@ -34,40 +34,25 @@ dead process left unfinished is finished by the sweep of any instance (`recovery
 
 import contextlib
 import logging
-import os
-from collections import defaultdict
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-import bson
 import eventlet
-from bson.raw_bson import RawBSONDocument
 from eventlet.event import Event
 from eventlet.queue import Empty, LightQueue
-from eventlet.semaphore import Semaphore
-from pymongo import UpdateOne
 from pymongo.database import Database
-from pymongo.errors import BulkWriteError
 
 from shared.clock import utcnow
-from shared.ids import new_id
-from shared.journal.records import RECORDED, NotApplied, VersionTaken, listing_name, pack, step_key
-from shared.writes import upsert_retrying
+from shared.journal.counters import Counters, Expand, Marks, counts_as_given
+from shared.journal.ledger import Ledger
+from shared.journal.records import VersionTaken
+from shared.journal.writing import BatchWriter
 
 log = logging.getLogger(__name__)
 BATCH = 200
-RESERVE = 100  # fresh ids reserved per write of the instance document
 FINISH_WINDOW = 0.5  # seconds: counts read through another instance lag a command by about this much
 PUBLISH_RETRY_MAX = 5.0  # seconds: longest wait between tries to publish what the broker refused
-DUPLICATE = 11000
-
-Expand = Callable[[Any], Mapping[str, Mapping[str, int]]]
-
-
-def counts_as_given(counts: Any) -> Mapping[str, Mapping[str, int]]:
-    """Counts already given as counter document → path → amount."""
-    return counts or {}
 
 
 def version_taken(step: Mapping) -> Exception:
@@ -85,23 +70,15 @@ class Journal:
                  on_clash: Callable[[Mapping], Exception] = version_taken, counters: str = "counters",
                  clock: Callable[[], datetime] = utcnow):
         self.db = db
-        self.steps, self.claims, self.instances = db["journal_steps"], db["journal_claims"], db["journal_instances"]
-        self.counters = db[counters]
         self.publish = publish
-        self.expand, self.on_clash = expand, on_clash
-        self.fresh_collection = fresh_collection
-        self.takeover = timedelta(seconds=takeover_seconds)
         self.clock = clock
-        self.instance = new_id("journal")
-        self.prefix = f"{fresh_collection or 'doc'}_{os.urandom(6).hex()}"
-        self.seq = self.reserved = self.released = 0
-        self.held: dict[int, datetime] = {}  # fresh ids handed out, not yet finished: `released` stays below
-        self.reserving = Semaphore()
-        self.unmark: dict[str, set[str]] = {}  # counter doc → marks of released steps, dropped on its next write
+        self.takeover = timedelta(seconds=takeover_seconds)
+        self.ledger = Ledger(db["journal_instances"], fresh_collection, clock)
+        self.writer = BatchWriter(db, self.ledger, on_clash)
+        self.counters = Counters(db[counters], expand)
         self.windows = 0  # finishing windows so far; each names its mark on the counter documents
         self.queued = self.settled = 0  # steps queued here; of those, finished or given up
         self.events_published = self.publish_failures = 0
-        self.marks_waiting: list[tuple[int, list[tuple[str, str]]]] = []  # (fresh id to be released, marks)
         self.pending: LightQueue | None = None
         self.unpublished: set[str] = set()  # keys of steps written here whose events wait for the broker
         self.underway: set[str] = set()  # keys of steps written here and not yet finished: not the sweep's
@@ -118,16 +95,7 @@ class Journal:
 
     def new_id(self) -> str:
         """A fresh id for a document of `fresh_collection`, from this instance's reserved block."""
-        with self.reserving:
-            if self.seq >= self.reserved:
-                upto = self.seq + RESERVE
-                self.instances.update_one({"_id": self.instance}, {"$set": {
-                    "prefix": self.prefix, "collection": self.fresh_collection, "upto": upto,
-                    "released": self.released, "seen_at": self.clock()}}, upsert=True)
-                self.reserved = upto
-            self.seq += 1
-            self.held[self.seq] = self.clock()
-            return f"{self.prefix}{self.seq:08x}"
+        return self.ledger.new_id()
 
     def commit(self, step: dict) -> None:
         """Write a step; returns once it is saved (its events follow at once). Raises
@@ -138,7 +106,7 @@ class Journal:
             written: list[dict] = []
             try:
                 written = self._write_batch([(step, None)])
-                self._finish_batch(self._publish(written))
+                self._finish_batch(self._publish_all(written))
             finally:
                 self.settled += 1
                 self.underway.difference_update(s["_id"] for s in written)
@@ -163,32 +131,50 @@ class Journal:
         """Steps queued here and not yet finished or given up."""
         return self.queued - self.settled
 
+    @property
+    def idle(self) -> bool:
+        """Nothing queued here is unfinished, and no fresh document created here is held."""
+        return self.in_flight == 0 and not self.ledger.held
+
     def state(self) -> dict:
         """Steps whose events may be unpublished (listed by any instance, or opened here and
         not finished), the oldest one's age, and this instance's publishing so far."""
         now = self.clock()
-        since = [at for doc in self.instances.find({}) for at in (doc.get("pending") or {}).values()]
-        since += list(self.held.values())
+        pages = self.ledger.pages()
+        since = [at for page in pages for at in (page.get("pending") or {}).values()]
+        since += list(self.ledger.held.values())
         return {"unfinished_steps": len(since),
                 "oldest_unfinished_seconds": round((now - min(since)).total_seconds(), 3) if since else 0.0,
                 "in_flight_here": self.in_flight, "waiting_for_broker_here": len(self.unpublished),
                 "events_published_here": self.events_published, "publish_failures_here": self.publish_failures,
-                "instances": self.instances.count_documents({})}
+                "instances": len(pages)}
 
-    # -- names -----------------------------------------------------------------------------
+    # -- what the sweep uses ---------------------------------------------------------------
 
-    def seq_of(self, collection: str, doc_id: str) -> int | None:
-        """The block number of an id this instance reserved, else None."""
-        if collection != self.fresh_collection or not doc_id.startswith(self.prefix):
-            return None
-        return int(doc_id[len(self.prefix):], 16)
+    def is_underway(self, key: str) -> bool:
+        """Whether this instance is still publishing or finishing the step."""
+        return key in self.underway
 
-    def listed(self, step: Mapping) -> bool:
-        """Whether a step goes on the pending list: all but a new document with a reserved id."""
-        return step["version"] > 1 or self.seq_of(step["collection"], step["doc_id"]) is None
+    def document(self, collection: str, doc_id: str, fields: Mapping[str, int]) -> dict | None:
+        return self.db[collection].find_one({"_id": doc_id}, fields)
 
-    def _unhold(self, step: Mapping) -> None:
-        self.held.pop(self.seq_of(step["collection"], step["doc_id"]) or 0, None)
+    def finish_again(self, key: str, record: Mapping) -> Marks:
+        """Finish a step another process left: publish its events (again), add its counts
+        where no mark shows them added, follow up. Returns the marks set."""
+        for event in record["events"]:
+            self.publish(event)
+        marks = self.counters.add_once(key, record["counts"])
+        self.follow(record.get("follow") or [])
+        return marks
+
+    def follow(self, follow_ups: list[Mapping]) -> None:
+        """Idempotent writes a step causes once published (e.g. a deadline watch kept or dropped)."""
+        for write in follow_ups:
+            collection = self.db[write["collection"]]
+            if write.get("delete"):
+                collection.delete_one({"_id": write["_id"]})
+            else:
+                collection.replace_one({"_id": write["_id"]}, write["replace"], upsert=True)
 
     # -- background threads ----------------------------------------------------------------
 
@@ -245,29 +231,11 @@ class Journal:
                 self.settled += len(batch)
                 self.underway.difference_update(s["_id"] for s in batch)
 
-    # -- writing ---------------------------------------------------------------------------
+    # -- the three stages ------------------------------------------------------------------
 
     def _write_batch(self, batch: list[tuple[dict, Event | None]]) -> list[dict]:
         """Claim and write a batch; answers each waiter; returns the steps written."""
-        outcome: dict[int, Exception | None] = {}
-        stamped: dict[int, dict] = {}
-        now = self.clock()
-        for i, (step, _) in enumerate(batch):
-            try:
-                stamped[i] = self._stamped(step, now)
-            except Exception as error:  # noqa: BLE001 - this step alone fails (e.g. it cannot be encoded)
-                outcome[i] = error
-        listed = [listing_name(s["_id"], s["attempt"]) for s in stamped.values() if self.listed(s)]
-        if listed:
-            self.instances.update_one({"_id": self.instance}, {"$set": {
-                "seen_at": now, **{f"pending.{name}": now for name in listed}}}, upsert=True)
-        fresh = [i for i, s in stamped.items() if not self.listed(s)]
-        outcome |= self._insert_fresh([(i, stamped[i]) for i in fresh])
-        claimed = [i for i in stamped if i not in fresh]
-        claims = self._insert(self.steps, [(i, stamped[i]["record"]) for i in claimed])
-        outcome |= {i: self._clash(stamped[i], error) for i, error in claims.items()}
-        outcome |= self._apply([(i, stamped[i]) for i in claimed if i not in outcome])
-        self._forget([stamped[i] for i, error in outcome.items() if error is not None and i in stamped])
+        outcome, stamped = self.writer.write([step for step, _ in batch], self.clock())
         for i, (_, waiter) in enumerate(batch):
             error = outcome.get(i)
             if waiter is None and error is not None:
@@ -277,103 +245,6 @@ class Journal:
         written = [s for i, s in stamped.items() if outcome.get(i) is None]
         self.underway.update(s["_id"] for s in written)
         return written
-
-    def _stamped(self, step: dict, now: datetime) -> dict:
-        """The step with its key, time, writer and attempt, and its writes encoded (so that a
-        step that cannot be encoded fails here, alone)."""
-        key = step_key(step["collection"], step["doc_id"], step["version"])
-        stamped = {"events": [], "counts": {}, "follow": [], **step, "_id": key, "at": now,
-                   "writer": self.instance, "attempt": os.urandom(4).hex()}
-        finishing = {k: stamped[k] for k in ("events", "counts", "follow", "writer")}
-        if "create" in step:
-            created = {**step["create"], "_id": step["doc_id"], "version": step["version"]}
-            if not self.listed(stamped):
-                created["opening"] = pack(finishing)
-            stamped["created"] = RawBSONDocument(bson.encode(created))
-        else:
-            bson.encode(step["update"])
-        if self.listed(stamped):
-            stamped["record"] = RawBSONDocument(bson.encode({k: stamped[k] for k in RECORDED}))
-        return stamped
-
-    def _insert_fresh(self, steps: list[tuple[int, dict]]) -> dict[int, Exception]:
-        """New documents with reserved ids: each claims its own `_id`."""
-        by_collection: dict[str, list[tuple[int, dict]]] = defaultdict(list)
-        for i, step in steps:
-            by_collection[step["collection"]].append((i, step["created"]))
-        outcome: dict[int, Exception] = {}
-        for collection, docs in by_collection.items():
-            outcome |= self._insert(self.db[collection], docs)
-        by_index = dict(steps)
-        return {i: self._clash(by_index[i], error) for i, error in outcome.items()}
-
-    def _apply(self, steps: list[tuple[int, dict]]) -> dict[int, Exception]:
-        """Write the documents of claimed steps: creates inserted, plain updates in one bulk
-        per collection, conditional updates one by one."""
-        outcome: dict[int, Exception] = {}
-        creates: dict[str, list[tuple[int, dict]]] = defaultdict(list)
-        updates: dict[str, list[tuple[int, UpdateOne]]] = defaultdict(list)
-        for i, step in steps:
-            if "create" in step:
-                creates[step["collection"]].append((i, step["created"]))
-            elif step.get("when"):
-                outcome[i] = self._apply_when(step)
-            else:
-                updates[step["collection"]].append((i, UpdateOne({"_id": step["doc_id"]}, self._versioned(step))))
-        for collection, docs in creates.items():
-            outcome |= self._insert(self.db[collection], docs)
-        for collection, ops in updates.items():
-            outcome |= self._bulk(self.db[collection], ops)
-        by_index = dict(steps)
-        for i, error in list(outcome.items()):
-            if error is not None:  # not written: the version is free again
-                self.steps.delete_one({"_id": by_index[i]["_id"], "attempt": by_index[i]["attempt"]})
-                outcome[i] = self._clash(by_index[i], error)
-        return outcome
-
-    def _apply_when(self, step: Mapping) -> Exception | None:
-        result = self.db[step["collection"]].update_one({"_id": step["doc_id"], **step["when"]},
-                                                        self._versioned(step))
-        return None if result.matched_count else NotApplied(f"{step['_id']}: the conditions no longer held")
-
-    @staticmethod
-    def _versioned(step: Mapping) -> dict:
-        update = {op: dict(fields) for op, fields in step["update"].items()}
-        update.setdefault("$set", {})["version"] = step["version"]
-        return update
-
-    def _clash(self, step: Mapping, error: Exception) -> Exception:
-        return self.on_clash(step) if isinstance(error, _Duplicate) else error
-
-    def _forget(self, lost: list[dict]) -> None:
-        """Steps that were not written: off the pending list, and no hold on the release mark."""
-        for step in lost:
-            self._unhold(step)
-        names = [listing_name(s["_id"], s["attempt"]) for s in lost if self.listed(s)]
-        if names:
-            self.release(self.instance, names)
-
-    @staticmethod
-    def _insert(collection, docs: list[tuple[int, Any]]) -> dict[int, Exception]:
-        """Insert what can be; returns the error of each document refused (`_Duplicate` for
-        an `_id` that exists)."""
-        if not docs:
-            return {}
-        try:
-            collection.insert_many([doc for _, doc in docs], ordered=False)
-        except BulkWriteError as error:
-            return {docs[e["index"]][0]: _refusal(e) for e in error.details.get("writeErrors", [])}
-        return {}
-
-    @staticmethod
-    def _bulk(collection, ops: list[tuple[int, UpdateOne]]) -> dict[int, Exception]:
-        try:
-            collection.bulk_write([op for _, op in ops], ordered=False)
-        except BulkWriteError as error:
-            return {ops[e["index"]][0]: _refusal(e) for e in error.details.get("writeErrors", [])}
-        return {}
-
-    # -- publishing and finishing ----------------------------------------------------------
 
     def _publish_in_order(self, steps: list[dict]) -> tuple[list[dict], list[dict]]:
         """(steps published, steps from the first that could not be) — the broker is most
@@ -389,105 +260,20 @@ class Journal:
                 return steps[:index], steps[index:]
         return steps, []
 
-    def _publish(self, steps: list[dict]) -> list[dict]:
-        """Publish each step's events; a step whose events could not be published stays
-        unreleased for the sweep and is not finished here."""
-        done = []
-        for step in steps:
-            try:
-                for event in step["events"]:
-                    self.publish(event)
-                    self.events_published += 1
-            except Exception:  # noqa: BLE001 - the step stays unreleased; the sweep publishes
-                self.publish_failures += 1
-                log.warning("events of %s deferred to the sweep", step["_id"], exc_info=True)
-                continue
-            done.append(step)
-        return done
+    def _publish_all(self, steps: list[dict]) -> list[dict]:
+        """Publish each step's events now; one that cannot be published is left to the sweep."""
+        done, left = self._publish_in_order(steps)
+        return done if not left else done + self._publish_all(left[1:])
 
     def _finish_batch(self, steps: list[dict]) -> None:
         """Counts (one `$inc` per counter document, marked with the window's step keys),
         follow-ups, release."""
         if not steps:
             return
-        increments: dict[str, dict[str, int]] = defaultdict(dict)
-        keys: dict[str, list[str]] = defaultdict(list)
-        for step in steps:
-            for counter_id, paths in self.expand(step["counts"]).items():
-                for path, amount in paths.items():
-                    increments[counter_id][path] = increments[counter_id].get(path, 0) + amount
-                keys[counter_id].append(step["_id"])
         self.windows += 1
-        mark = f"{self.instance}:{self.windows}"
-        for counter_id, paths in increments.items():
-            self.count(counter_id, paths, mark, keys[counter_id])
+        marks = self.counters.add_window(steps, f"{self.ledger.instance}:{self.windows}")
         for step in steps:
             self.follow(step["follow"])
-        for step in steps:
-            self._unhold(step)
-        names = [listing_name(s["_id"], s["attempt"]) for s in steps if self.listed(s)]
-        self.release(self.instance, names, self.release_mark())
-        fresh = [self.seq_of(s["collection"], s["doc_id"]) or 0 for s in steps if not self.listed(s)]
-        self.drop_marks([(counter_id, mark) for counter_id in keys], max(fresh, default=0))
-
-    def release_mark(self) -> int:
-        """Every fresh id up to this one is finished (or was never used)."""
-        self.released = min(self.held) - 1 if self.held else self.seq
-        return self.released
-
-    def release(self, instance: str, names: list[str], released: int | None = None) -> None:
-        update: dict[str, Any] = {"$set": {"seen_at": self.clock()}}
-        if names:
-            update["$unset"] = {f"pending.{name}": "" for name in names}
-        if released is not None:
-            update["$max"] = {"released": released}
-        self.instances.update_one({"_id": instance}, update)
-
-    def count(self, counter_id: str, increments: Mapping[str, int], mark: str, keys: list[str]) -> None:
-        """Add to a counter document, marking it with the keys of the steps added (one mark
-        per window, so the update stays small however many steps it carries)."""
-        update: dict[str, Any] = {"$inc": dict(increments), "$set": {f"marks.{mark}": list(keys)}}
-        finished = self.unmark.pop(counter_id, set()) - {mark}
-        if finished:
-            update["$unset"] = {f"marks.{m}": "" for m in finished}
-        upsert_retrying(self.counters, counter_id, update)
-
-    def drop_marks(self, marks: list[tuple[str, str]], fresh_upto: int = 0) -> None:
-        """Marks of steps that have been released, each dropped with this instance's next
-        write to its document. Call after the release is written; a mark that also covers
-        fresh openings waits until the release mark has passed `fresh_upto` (an older
-        opening still held keeps it below, and a dead instance's block is finished again
-        from there, so the marks must still be there to find)."""
-        self.marks_waiting.append((fresh_upto, marks))
-        waiting = []
-        for upto, covered in self.marks_waiting:
-            if upto > self.released:
-                waiting.append((upto, covered))
-                continue
-            for counter_id, mark in covered:
-                self.unmark.setdefault(counter_id, set()).add(mark)
-        self.marks_waiting = waiting
-
-    def marked(self, counter_id: str, key: str) -> bool:
-        doc = self.counters.find_one({"_id": counter_id}, {"marks": 1})
-        marks = (doc or {}).get("marks") or {}
-        return any(name == key if keys is True else key in keys for name, keys in marks.items())
-
-    def follow(self, follow_ups: list[Mapping]) -> None:
-        """Idempotent writes a step causes once published (e.g. a deadline watch kept or dropped)."""
-        for write in follow_ups:
-            collection = self.db[write["collection"]]
-            if write.get("delete"):
-                collection.delete_one({"_id": write["_id"]})
-            else:
-                collection.replace_one({"_id": write["_id"]}, write["replace"], upsert=True)
-
-
-class _Duplicate(Exception):
-    """The `_id` exists: another writer claimed it first."""
-
-
-def _refusal(write_error: Mapping) -> Exception:
-    if write_error.get("code") == DUPLICATE:
-        return _Duplicate(write_error.get("errmsg", "duplicate key"))
-    return RuntimeError(f"the database refused the write: {write_error.get('errmsg')} (code {write_error.get('code')})")
+        self.ledger.release(steps)
+        fresh = [self.ledger.seq_of(s["collection"], s["doc_id"]) or 0 for s in steps if not self.ledger.listed(s)]
+        self.counters.drop(marks, self.ledger.released, max(fresh, default=0))

@@ -16,147 +16,142 @@ from collections.abc import Mapping
 
 from pymongo.errors import DuplicateKeyError
 
+from shared.journal.counters import Marks
 from shared.journal.journal import Journal
-from shared.journal.records import listed_step, unpack
+from shared.journal.records import listed_step, step_key, unpack
 
-Marks = list[tuple[str, str]]  # (counter document, mark) set while finishing
 BUSY = -1  # another sweeper holds the step's claim: leave it listed, to be looked at again
-HELD, FINISHED = "held", "finished"  # what `_claim` answers instead of a claim of one's own
+HELD, FINISHED = "held", "finished"  # what `Claims.take` answers instead of a claim of one's own
 
 
 def sweep(journal: Journal) -> int:
     """Finish what is left behind; returns how many steps were finished."""
-    now = journal.clock()
-    cutoff = now - journal.takeover
-    journal.instances.update_one({"_id": journal.instance}, {"$set": {"seen_at": now}}, upsert=True)
-    finished = _own_held(journal, cutoff)
-    for instance in list(journal.instances.find({})):
-        for name, since in (instance.get("pending") or {}).items():
-            if since <= cutoff and not _still_publishing_here(journal, instance["_id"], name):
-                finished += _pending(journal, instance["_id"], name)
-        if instance["_id"] != journal.instance and instance["seen_at"] <= cutoff:
-            finished += _dead_block(journal, instance)
-    return finished
+    return Sweep(journal).run()
 
 
-def _still_publishing_here(journal: Journal, instance_id: str, name: str) -> bool:
-    """A step this instance is still publishing or finishing (the broker was down): not the sweep's."""
-    return instance_id == journal.instance and listed_step(name)[0] in journal.underway
+class Sweep:
+    def __init__(self, journal: Journal):
+        self.journal = journal
+        self.ledger = journal.ledger
+        self.claims = Claims(journal.db["journal_claims"], journal)
+        self.cutoff = journal.clock() - journal.takeover
 
+    def run(self) -> int:
+        self.ledger.heartbeat()
+        finished = self._own_held()
+        for page in self.ledger.pages():
+            for name, since in (page.get("pending") or {}).items():
+                if since <= self.cutoff and not self._still_underway_here(page["_id"], name):
+                    finished += self._pending(page["_id"], name)
+            if page["_id"] != self.ledger.instance and page["seen_at"] <= self.cutoff:
+                finished += self._dead_block(page)
+        return finished
 
-def _pending(journal: Journal, instance_id: str, name: str) -> int:
-    """Finish or void one listed step, then take it off the list; a step whose claim another
-    sweeper holds stays listed (that sweeper may die before it is done)."""
-    key, attempt = listed_step(name)
-    marks: Marks = []
-    done = _listed(journal, instance_id, key, attempt, marks)
-    if done == BUSY:
-        return 0
-    journal.release(instance_id, [name])
-    journal.drop_marks(marks)
-    return done
+    def _still_underway_here(self, instance_id: str, name: str) -> bool:
+        """A step this instance is still publishing or finishing (the broker was down): not the sweep's."""
+        return instance_id == self.ledger.instance and self.journal.is_underway(listed_step(name)[0])
 
+    def _pending(self, instance_id: str, name: str) -> int:
+        """Finish or void one listed step, then take it off the list; a step whose claim another
+        sweeper holds stays listed (that sweeper may die before it is done)."""
+        key, attempt = listed_step(name)
+        marks: Marks = []
+        done = self._listed(instance_id, key, attempt, marks)
+        if done == BUSY:
+            return 0
+        self.ledger.write_release(instance_id, [name])
+        self.journal.counters.drop(marks, self.ledger.released)
+        return done
 
-def _listed(journal: Journal, instance_id: str, key: str, attempt: str, marks: Marks) -> int:
-    """1 when finished here, 0 when voided or not this attempt's, `BUSY` when claimed elsewhere."""
-    step = journal.steps.find_one({"_id": key})
-    if step is None or step.get("writer") != instance_id or step.get("attempt") != attempt:
-        return 0
-    claim = _claim(journal, key, step["at"].isoformat())
-    if claim in (HELD, FINISHED):
-        return BUSY if claim == HELD else 0
-    doc = journal.db[step["collection"]].find_one({"_id": step["doc_id"]}, {"version": 1})
-    if doc is None or doc.get("version", 0) < step["version"]:
-        journal.steps.delete_one({"_id": key, "attempt": attempt})
-        return 0
-    _finish(journal, key, step, marks)
-    _finished(journal, claim)
-    return 1
+    def _listed(self, instance_id: str, key: str, attempt: str, marks: Marks) -> int:
+        """1 when finished here, 0 when voided or not this attempt's, `BUSY` when claimed elsewhere."""
+        record = self.journal.writer.record(key)
+        if record is None or record.get("writer") != instance_id or record.get("attempt") != attempt:
+            return 0
+        claim = self.claims.take(key, record["at"].isoformat())
+        if claim in (HELD, FINISHED):
+            return BUSY if claim == HELD else 0
+        doc = self.journal.document(record["collection"], record["doc_id"], {"version": 1})
+        if doc is None or doc.get("version", 0) < record["version"]:
+            self.journal.writer.void(key, attempt)
+            return 0
+        marks += self.journal.finish_again(key, record)
+        self.claims.finished(claim)
+        return 1
 
+    def _opening(self, collection: str, doc_id: str, writer: str, marks: Marks) -> int:
+        """A fresh document's first step: 1 when finished here, 0 when there is nothing to
+        finish, `BUSY` when claimed elsewhere."""
+        opening = unpack((self.journal.document(collection, doc_id, {"opening": 1}) or {}).get("opening"))
+        if opening.get("writer") != writer:
+            return 0
+        key = step_key(collection, doc_id, 1)
+        claim = self.claims.take(key, writer)
+        if claim in (HELD, FINISHED):
+            return BUSY if claim == HELD else 0
+        marks += self.journal.finish_again(key, opening)
+        self.claims.finished(claim)
+        return 1
 
-def _opening(journal: Journal, collection: str, doc_id: str, writer: str, marks: Marks) -> int:
-    """A fresh document's first step: 1 when finished here, 0 when there is nothing to finish,
-    `BUSY` when claimed elsewhere."""
-    doc = journal.db[collection].find_one({"_id": doc_id}, {"opening": 1})
-    opening = unpack((doc or {}).get("opening"))
-    if opening.get("writer") != writer:
-        return 0
-    key = f"{collection}:{doc_id}:1"
-    claim = _claim(journal, key, writer)
-    if claim in (HELD, FINISHED):
-        return BUSY if claim == HELD else 0
-    _finish(journal, key, opening, marks)
-    _finished(journal, claim)
-    return 1
+    def _dead_block(self, page: Mapping) -> int:
+        """Finish the documents a dead instance created above its release mark, then forget it
+        (not while one of them is claimed elsewhere, or while it still lists steps)."""
+        finished, marks, busy = 0, [], False
+        for seq in range(page.get("released", 0) + 1, page.get("upto", 0) + 1):
+            done = self._opening(page.get("collection"), self.ledger.fresh_id(seq, page["prefix"]), page["_id"], marks)
+            busy |= done == BUSY
+            finished += max(done, 0)
+        if not busy and not self.ledger.still_listing(page["_id"]):
+            self.ledger.forget(page["_id"])
+        self.journal.counters.drop(marks, self.ledger.released)
+        return finished
 
-
-def _dead_block(journal: Journal, instance: Mapping) -> int:
-    """Finish the documents a dead instance created above its release mark, then forget it
-    (not while one of them is claimed elsewhere, or while it still lists steps)."""
-    finished, marks, busy = 0, [], False
-    collection = instance.get("collection")
-    for seq in range(instance.get("released", 0) + 1, instance.get("upto", 0) + 1):
-        done = _opening(journal, collection, f"{instance['prefix']}{seq:08x}", instance["_id"], marks)
-        busy |= done == BUSY
-        finished += max(done, 0)
-    still = journal.instances.find_one({"_id": instance["_id"]}, {"pending": 1}) or {}
-    if not busy and not still.get("pending"):
-        journal.instances.delete_one({"_id": instance["_id"]})
-    journal.drop_marks(marks)
-    return finished
-
-
-def _own_held(journal: Journal, cutoff) -> int:
-    finished, marks, upto = 0, [], 0
-    for seq, since in list(journal.held.items()):
-        key = f"{journal.fresh_collection}:{journal.prefix}{seq:08x}:1"
-        if since <= cutoff and key not in journal.underway:
-            done = _opening(journal, journal.fresh_collection, f"{journal.prefix}{seq:08x}", journal.instance, marks)
+    def _own_held(self) -> int:
+        """This instance's fresh documents held longer than the takeover time (their step
+        failed after the write, or its finishing did)."""
+        finished, marks, upto = 0, [], 0
+        for seq in self.ledger.held_since(self.cutoff):
+            if self.journal.is_underway(self.ledger.fresh_key(seq)):
+                continue
+            done = self._opening(self.ledger.fresh_collection, self.ledger.fresh_id(seq), self.ledger.instance, marks)
             if done == BUSY:
                 continue
             finished += done
-            journal.held.pop(seq, None)
+            self.ledger.unhold(seq)
             upto = max(upto, seq)
-    before = journal.released
-    if journal.release_mark() != before or finished:
-        journal.release(journal.instance, [], journal.released)
-    journal.drop_marks(marks, upto)
-    return finished
+        before = self.ledger.released
+        if self.ledger.release_mark() != before or finished:
+            self.ledger.write_release(self.ledger.instance, [], self.ledger.released)
+        self.journal.counters.drop(marks, self.ledger.released, upto)
+        return finished
 
 
-def _finish(journal: Journal, key: str, record: Mapping, marks: Marks) -> None:
-    """Publish, count where the counter document lacks this step's mark, follow up; the marks
-    set go into `marks`, to be dropped once the step is released."""
-    for event in record["events"]:
-        journal.publish(event)
-    mark = f"sweep:{key}"
-    for counter_id, paths in journal.expand(record["counts"]).items():
-        if not journal.marked(counter_id, key):
-            journal.count(counter_id, paths, mark, [key])
-            marks.append((counter_id, mark))
-    journal.follow(record.get("follow") or [])
+class Claims:
+    """Exactly one sweeper finishes a step: claims are unique per step, stamp and attempt."""
 
+    def __init__(self, collection, journal: Journal):
+        self.coll = collection
+        self.clock = journal.clock
+        self.takeover = journal.takeover
 
-def _claim(journal: Journal, key: str, stamp: str) -> str:
-    """Exactly one sweeper wins: claims are unique per step, stamp and attempt. Returns the
-    winner's claim id, `FINISHED` when a sweeper finished the step already, or `HELD` while
-    another holds it; a claim older than the takeover time and not finished (its sweeper
-    died) gives way to the next attempt."""
-    for attempt in range(100):
-        claim_id = f"{key}@{stamp}#{attempt}"
-        try:
-            journal.claims.insert_one({"_id": claim_id, "at": journal.clock()})
-        except DuplicateKeyError:
-            claim = journal.claims.find_one({"_id": claim_id}) or {}
-            if claim.get("finished"):
-                return FINISHED
-            if claim and claim["at"] > journal.clock() - journal.takeover:
-                return HELD
-            continue
-        return claim_id
-    return HELD
+    def take(self, key: str, stamp: str) -> str:
+        """The winner's claim id, `FINISHED` when a sweeper finished the step already, or
+        `HELD` while another holds it; a claim older than the takeover time and not finished
+        (its sweeper died) gives way to the next attempt."""
+        for attempt in range(100):
+            claim_id = f"{key}@{stamp}#{attempt}"
+            try:
+                self.coll.insert_one({"_id": claim_id, "at": self.clock()})
+            except DuplicateKeyError:
+                claim = self.coll.find_one({"_id": claim_id}) or {}
+                if claim.get("finished"):
+                    return FINISHED
+                if claim and claim["at"] > self.clock() - self.takeover:
+                    return HELD
+                continue
+            return claim_id
+        return HELD
 
-
-def _finished(journal: Journal, claim_id: str) -> None:
-    """A step finished under this claim is never finished again by a later sweep."""
-    journal.claims.update_one({"_id": claim_id}, {"$set": {"finished": True}})
+    def finished(self, claim_id: str) -> None:
+        """A step finished under this claim is never finished again by a later sweep."""
+        self.coll.update_one({"_id": claim_id}, {"$set": {"finished": True}})

@@ -57,13 +57,13 @@ def main(amqp_uri: str, mongo_uri: str, db_name: str, target: str, stage: str, c
     journal = Journal(db, EventPublisher(amqp_uri, "cases", {}), **JOURNAL)
     store = CasesStore(db, journal, {})
     if stage == "write":
-        journal.db = DyingDatabase(db)
+        journal.writer.db = DyingDatabase(db)
     elif stage == "publish":
         journal.publish = die
     elif stage == "count":
-        journal.count = die
+        journal.counters.add = die
     else:
-        journal.release = die
+        journal.ledger.release = die
     policy = CasePolicy.from_config({})
     actor = Actor("张警官", "admin")
     if command == "accept":

@@ -189,7 +189,7 @@ def snapshot(db, journal) -> str:
     second) and nothing is changing any more."""
     previous = None
     for _ in range(100):
-        if journal.in_flight or journal.held:
+        if not journal.idle:
             time.sleep(0.05)
             continue
         current = digest(db)

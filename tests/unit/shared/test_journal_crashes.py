@@ -129,7 +129,7 @@ def test_a_new_document_with_a_reserved_id_killed_at_any_point_is_finished_once(
     counter = db["counters"].docs.get("street:2026-12", {})
     assert (counter.get("c") or {}).get("drains", {}).get("received", 0) == (1 if written else 0)
     assert (doc_id in db["deadline_watches"].docs) is written
-    assert dying.instance not in db["journal_instances"].docs  # the dead instance is forgotten
+    assert dying.ledger.instance not in db["journal_instances"].docs  # the dead instance is forgotten
 
 
 def test_of_two_writers_at_one_version_exactly_one_wins_and_the_other_hears_of_it():
