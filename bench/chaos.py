@@ -19,7 +19,7 @@ from datetime import date
 from nameko.standalone.rpc import ClusterRpcProxy
 
 import shared.resilience  # noqa: F401 - `Unavailable` answers map back to their class
-from bench.chaos_audit import EventLog, audit, explain
+from bench.chaos_audit import EventLog, audit, counter_differences, explain
 from bench.chaos_load import Client, Tally, run_client
 from bench.chaos_stack import kill_program, services_answer, supervised_stack
 from shared.actor import Actor, context_for
@@ -67,6 +67,7 @@ def main() -> None:
                                      date_to=today.isoformat())["totals"]
         figures = audit(client[SETTINGS["CASES_DB"]], tally, events, totals)
         problems = explain(client[SETTINGS["CASES_DB"]], tally.problems)
+        problems += counter_differences(client[SETTINGS["CASES_DB"]])
         statuses = stack.statuses()
         client.close()
     show(options, figures, faults, statuses, load_seconds, tally)

@@ -116,3 +116,31 @@ def explain(db, problems: list) -> list[str]:
                      f"{[(e['seq'], e['action'], e.get('request_id')) for e in case.get('timeline', [])]}")
         lines.append(f"    steps {steps}; pending {pending}")
     return lines
+
+
+def counter_differences(db, most: int = 3) -> list[str]:
+    """For the first few counter documents differing from the cases, each path that differs
+    (expected, stored), and what the journal still lists as unfinished."""
+    cases = list(db.cases.find({}, {"opening": 0}))
+    differing = counting.counters_differing(counting.expected_counters(cases),
+                                            counting.stored_counters(db.counters.find({})))
+    lines = []
+    for counter_id, (expected, stored) in sorted(differing.items())[:most]:
+        paths = _flat(expected or {}) | _flat(stored or {})
+        wrong = {p: (_flat(expected or {}).get(p, 0), _flat(stored or {}).get(p, 0)) for p in sorted(paths)
+                 if _flat(expected or {}).get(p, 0) != _flat(stored or {}).get(p, 0)}
+        lines.append(f"    counter {counter_id}: (expected, stored) {wrong}")
+    if differing:
+        unfinished = [(page["_id"], sorted(page.get("pending") or {})) for page in db.journal_instances.find({})]
+        lines.append(f"    journal pages (instance, pending): {unfinished}")
+    return lines
+
+
+def _flat(tree: Mapping, prefix: str = "") -> dict[str, int]:
+    flat: dict[str, int] = {}
+    for key, value in tree.items():
+        if isinstance(value, Mapping):
+            flat |= _flat(value, f"{prefix}{key}.")
+        else:
+            flat[f"{prefix}{key}"] = value
+    return flat
