@@ -46,13 +46,20 @@ from pymongo.database import Database
 from shared.clock import utcnow
 from shared.journal.counters import Counters, Expand, Marks, counts_as_given
 from shared.journal.ledger import Ledger
-from shared.journal.records import VersionTaken
+from shared.journal.records import VersionTaken, step_key
 from shared.journal.writing import BatchWriter
 
 log = logging.getLogger(__name__)
 BATCH = 200
 FINISH_WINDOW = 0.5  # seconds: counts read through another instance lag a command by about this much
 PUBLISH_RETRY_MAX = 5.0  # seconds: longest wait between tries to publish what the broker refused
+
+
+def _key_of(step: Mapping) -> str | None:
+    try:
+        return step_key(step["collection"], step["doc_id"], step["version"])
+    except (KeyError, TypeError):
+        return None  # a malformed step fails in the writer, alone
 
 
 def version_taken(step: Mapping) -> Exception:
@@ -234,8 +241,15 @@ class Journal:
     # -- the three stages ------------------------------------------------------------------
 
     def _write_batch(self, batch: list[tuple[dict, Event | None]]) -> list[dict]:
-        """Claim and write a batch; answers each waiter; returns the steps written."""
-        outcome, stamped = self.writer.write([step for step, _ in batch], self.clock())
+        """Claim and write a batch; answers each waiter; returns the steps written. The steps
+        are underway from before they are listed, so this instance's sweep never voids a step
+        whose write is merely slow (the database restarting, say)."""
+        keys = {_key_of(step) for step, _ in batch} - {None}
+        self.underway |= keys
+        try:
+            outcome, stamped = self.writer.write([step for step, _ in batch], self.clock())
+        finally:
+            self.underway -= keys
         for i, (_, waiter) in enumerate(batch):
             error = outcome.get(i)
             if waiter is None and error is not None:

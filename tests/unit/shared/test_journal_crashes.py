@@ -238,3 +238,25 @@ def test_events_the_broker_refused_are_published_in_order_once_it_takes_them_aga
     assert published == ["evt_2", "evt_3", "evt_4"]
     assert j.publish_failures == 3 and j.unpublished == set() and j.underway == set()
     assert db["counters"].docs["street:2026-12"]["c"]["drains"]["changed"] == 3
+
+
+def test_a_write_slower_than_the_takeover_time_is_not_voided_by_its_own_instances_sweep():
+    clock = Clock()
+    db, broker = FakeDatabase(), Broker(Fuse())
+    db["cases"].insert_one({"_id": "case_a", "version": 1})
+    j = journal(db, broker, clock)
+    cases, write = db["cases"], db["cases"].bulk_write
+
+    def slow_write(ops, ordered=True):  # the database restarts meanwhile; the sweep runs
+        clock.now += timedelta(seconds=31)
+        sweep(j)
+        return write(ops, ordered)
+
+    cases.bulk_write = slow_write
+    j.commit(update_step(2))
+
+    assert db["cases"].docs["case_a"]["version"] == 2
+    assert [e["event_id"] for e in broker.events] == ["evt_2"]
+    assert db["counters"].docs["street:2026-12"]["c"]["drains"]["changed"] == 1
+    assert "cases:case_a:2" in db["journal_steps"].docs
+    assert not db["journal_instances"].docs[j.ledger.instance].get("pending")
