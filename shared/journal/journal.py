@@ -204,7 +204,8 @@ class Journal:
 
     def _publish_forever(self, written: LightQueue, published: LightQueue) -> None:
         """Publish written steps in order; while the broker does not take them, keep them
-        (in order) and try again after 0.5 s, 1 s, 2 s… up to `PUBLISH_RETRY_MAX` seconds."""
+        (in order) and try again after 0.5 s, 1 s, 2 s… up to `PUBLISH_RETRY_MAX` seconds,
+        for at most a third of the takeover time: then they are the sweep's."""
         waiting: list[dict] = []
         delay = 0.0
         while True:
@@ -214,6 +215,7 @@ class Journal:
             while not written.empty():
                 batch.extend(written.get_nowait())
             done, waiting = self._publish_in_order(batch)
+            waiting = self._give_up_on_old(waiting)
             self.unpublished = {s["_id"] for s in waiting}
             if done:
                 published.put(done)
@@ -259,6 +261,19 @@ class Journal:
         written = [s for i, s in stamped.items() if outcome.get(i) is None]
         self.underway.update(s["_id"] for s in written)
         return written
+
+    def _give_up_on_old(self, waiting: list[dict]) -> list[dict]:
+        """Steps written longer ago than a third of the takeover time are let go unreleased, for
+        a sweep to finish: no step stays in this process's hands long enough for another
+        instance's sweep to take it too."""
+        now = self.clock()
+        old = [s for s in waiting if now - s["at"] > self.takeover / 3]
+        if not old:
+            return waiting
+        log.warning("events of %d steps left to the sweep: the broker did not take them", len(old))
+        self.settled += len(old)
+        self.underway.difference_update(s["_id"] for s in old)
+        return waiting[len(old):] if waiting[:len(old)] == old else [s for s in waiting if s not in old]
 
     def _publish_in_order(self, steps: list[dict]) -> tuple[list[dict], list[dict]]:
         """(steps published, steps from the first that could not be) — the broker is most

@@ -93,6 +93,14 @@ class Ledger:
         """Fresh ids handed out before `cutoff` and not finished."""
         return [seq for seq, since in self.held.items() if since <= cutoff]
 
+    def holds(self, seq: int) -> bool:
+        return seq in self.held
+
+    def lists(self, name: str) -> bool:
+        """Whether this instance's page lists `name` now (read from the database)."""
+        page = self.instances.find_one({"_id": self.instance}, {"pending": 1}) or {}
+        return name in (page.get("pending") or {})
+
     def unhold(self, seq: int) -> None:
         self.held.pop(seq, None)
 

@@ -41,15 +41,20 @@ class Sweep:
         finished = self._own_held()
         for page in self.ledger.pages():
             for name, since in (page.get("pending") or {}).items():
-                if since <= self.cutoff and not self._still_underway_here(page["_id"], name):
+                if since <= self.cutoff and self._left_to_the_sweep(page["_id"], name):
                     finished += self._pending(page["_id"], name)
             if page["_id"] != self.ledger.instance and page["seen_at"] <= self.cutoff:
                 finished += self._dead_block(page)
         return finished
 
-    def _still_underway_here(self, instance_id: str, name: str) -> bool:
-        """A step this instance is still publishing or finishing (the broker was down): not the sweep's."""
-        return instance_id == self.ledger.instance and self.journal.is_underway(listed_step(name)[0])
+    def _left_to_the_sweep(self, instance_id: str, name: str) -> bool:
+        """Another instance's listing, or one of this instance's that its own pipeline has let
+        go of without releasing it. The pipeline releases a step before letting it go, so a
+        step seen let go and then still listed (read again now, not from the snapshot the
+        sweep began with) is one it gave up on, and it never touches it again."""
+        if instance_id != self.ledger.instance:
+            return True
+        return not self.journal.is_underway(listed_step(name)[0]) and self.ledger.lists(name)
 
     def _pending(self, instance_id: str, name: str) -> int:
         """Finish or void one listed step, then take it off the list; a step whose claim another
@@ -111,8 +116,8 @@ class Sweep:
         failed after the write, or its finishing did)."""
         finished, marks, upto = 0, [], 0
         for seq in self.ledger.held_since(self.cutoff):
-            if self.journal.is_underway(self.ledger.fresh_key(seq)):
-                continue
+            if self.journal.is_underway(self.ledger.fresh_key(seq)) or not self.ledger.holds(seq):
+                continue  # still in this instance's pipeline, or finished by it meanwhile
             done = self._opening(self.ledger.fresh_collection, self.ledger.fresh_id(seq), self.ledger.instance, marks)
             if done == BUSY:
                 continue

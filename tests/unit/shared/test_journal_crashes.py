@@ -260,3 +260,64 @@ def test_a_write_slower_than_the_takeover_time_is_not_voided_by_its_own_instance
     assert db["counters"].docs["street:2026-12"]["c"]["drains"]["changed"] == 1
     assert "cases:case_a:2" in db["journal_steps"].docs
     assert not db["journal_instances"].docs[j.ledger.instance].get("pending")
+
+
+def test_a_step_its_own_pipeline_finishes_while_the_sweep_looks_at_an_old_snapshot_is_counted_once():
+    clock = Clock()
+    db, broker = FakeDatabase(), Broker(Fuse())
+    db["cases"].insert_one({"_id": "case_a", "version": 1})
+    j = journal(db, broker, clock)
+    [written] = j._write_batch([(update_step(2), None)])  # listed, in the pipeline (the broker was down)
+    clock.now += timedelta(seconds=31)
+    pages = j.ledger.pages
+
+    def snapshot_then_the_pipeline_finishes():
+        snapshot = pages()
+        j._finish_batch(j._publish_all([written]))  # counted under a window mark, released
+        j.underway.discard(written["_id"])
+        j.counters.add("street:2026-12", {"c.drains.other": 1}, "later-window", ["cases:case_b:2"])  # drops the mark
+        return snapshot
+
+    j.ledger.pages = snapshot_then_the_pipeline_finishes
+    sweep(j)
+
+    assert db["counters"].docs["street:2026-12"]["c"]["drains"]["changed"] == 1
+    assert [e["event_id"] for e in broker.events] == ["evt_2"]
+
+
+def test_a_step_the_broker_keeps_refusing_is_let_go_to_the_sweep_after_a_third_of_the_takeover_time(monkeypatch):
+    import eventlet
+
+    from shared.journal import journal as journal_module
+
+    monkeypatch.setattr(journal_module, "PUBLISH_RETRY_MAX", 0.02)
+    clock = Clock()
+    db, published, broker_up = FakeDatabase(), [], [False]
+    db["cases"].insert_one({"_id": "case_a", "version": 1})
+
+    def broker(event: dict) -> None:
+        if not broker_up[0]:
+            raise ConnectionError("broker down")
+        published.append(event["event_id"])
+
+    j = Journal(db, broker, fresh_collection="cases", clock=clock)
+    threads = []
+    j.start(lambda run, identifier: threads.append(eventlet.spawn(run)))
+    j.commit(update_step(2))
+    eventlet.sleep(0.1)
+    still_held = j.underway == {"cases:case_a:2"}
+    clock.now += timedelta(seconds=11)
+    for _ in range(100):
+        if j.in_flight == 0:
+            break
+        eventlet.sleep(0.02)
+    for thread in threads:
+        thread.kill()
+    let_go = j.underway == set() and j.unpublished == set()
+    broker_up[0] = True
+    clock.now += timedelta(seconds=31)
+    sweep(j)
+
+    assert still_held and let_go
+    assert published == ["evt_2"]
+    assert db["counters"].docs["street:2026-12"]["c"]["drains"]["changed"] == 1
