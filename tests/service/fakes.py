@@ -14,21 +14,8 @@ from services.cases import counting
 from services.cases.exceptions import CaseChanged, CaseNotFound, MeetingNotFound
 from shared.actor import Actor
 from shared.errors import Conflict, field_error
+from tests.fakes.clock import Clock  # noqa: F401 - part of the fakes this module offers
 from tests.fakes.mongo import apply_update
-
-
-class Clock:
-    """`clock()` is now; `clock.move(hours=2)` moves it on."""
-
-    def __init__(self, start: datetime):
-        self.now = start
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def move(self, **delta: float) -> datetime:
-        self.now += timedelta(**delta)
-        return self.now
 
 
 class FakeCases:

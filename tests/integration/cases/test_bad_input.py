@@ -6,9 +6,6 @@ rule that needs the database (a case or meeting that is not there or not in the 
 place rosters does not know). Every input the schemas refuse is in
 `tests/service/cases/test_bad_input.py`, which needs neither."""
 
-import hashlib
-import json
-import time
 
 import pytest
 from nameko.containers import ServiceContainer
@@ -23,6 +20,7 @@ from shared.ids import new_id
 from shared.mongo import mongo_client
 from tests.conftest import actor_context, rpc_names, service_config
 from tests.integration.cases.conftest import drain_report
+from tests.integration.snapshots import settled_digest
 
 UNIT = "@金昌花园/2栋/1单元"
 BUILDING = "@金昌花园/2栋"
@@ -180,36 +178,6 @@ def cases_db(running):
     return running[2]
 
 
-HEARTBEAT = {"seen_at": 0}  # instances say they are alive every sweep; that is not data
-
-
-def snapshot(db, journal) -> str:
-    """A digest of every document of every collection, once the service has finished every
-    step it answered for (statistics and releases follow the answer by a fraction of a
-    second) and nothing is changing any more."""
-    previous = None
-    for _ in range(100):
-        if not journal.idle:
-            time.sleep(0.05)
-            continue
-        current = digest(db)
-        if current == previous:
-            return current
-        previous = current
-        time.sleep(0.2)
-    raise AssertionError("the cases database kept changing")
-
-
-def digest(db) -> str:
-    digest = hashlib.sha256()
-    for name in sorted(db.list_collection_names()):
-        digest.update(name.encode())
-        for doc in sorted(db[name].find({}, HEARTBEAT if name == "journal_instances" else None),
-                          key=lambda d: str(d["_id"])):
-            digest.update(json.dumps(doc, sort_keys=True, default=str, ensure_ascii=False).encode())
-    return digest.hexdigest()
-
-
 class Made:
     """Cases and meetings in the state a bad call needs, each made once, through the RPCs."""
 
@@ -277,11 +245,11 @@ def test_the_table_covers_every_cases_rpc():
 def test_bad_input_gets_a_structured_error_naming_the_field_and_changes_nothing(cases, place, cases_db, running,
                                                                                 rpc, arguments, error, field):
     request = resolve(arguments, Made(cases, place))
-    before = snapshot(cases_db, running[3])
+    before = settled_digest(cases_db, running[3])
 
     with pytest.raises(LinliError) as raised:
         getattr(cases, rpc)(**request)
 
     assert isinstance(raised.value, error), raised.value.to_dict()
     assert field in [d["field"] for d in raised.value.details], raised.value.to_dict()
-    assert snapshot(cases_db, running[3]) == before, f"{rpc} changed the cases database"
+    assert settled_digest(cases_db, running[3]) == before, f"{rpc} changed the cases database"

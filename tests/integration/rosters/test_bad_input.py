@@ -4,9 +4,6 @@ reveal as bad (an unknown unit, a level or role that does not fit the place, a s
 does not allow), and one row for each RPC that has none of those. Input refused before anything
 is read is covered, row by row, in tests/service/rosters/test_bad_input.py."""
 
-import hashlib
-import json
-import time
 
 import pytest
 from nameko.containers import ServiceContainer
@@ -18,6 +15,7 @@ from shared.errors import LinliError
 from shared.ids import new_id
 from shared.mongo import mongo_client
 from tests.conftest import actor_context, rpc_names, service_config
+from tests.integration.snapshots import settled_digest
 
 JC = "嘉园社区/金昌花园"
 UNIT = "嘉园社区/金昌花园/2栋/1单元"
@@ -61,9 +59,6 @@ CASES = [
 ]
 
 
-HEARTBEAT = {"seen_at": 0}  # journal instances say they are alive every sweep; that is not data
-
-
 @pytest.fixture(scope="module")
 def running(stack):
     """One rosters service with the demo street for the whole table: a bad call changes
@@ -85,33 +80,6 @@ def running(stack):
     client.close()
 
 
-def snapshot(db, journal) -> str:
-    """A digest of every document of every collection, once the service has finished every
-    step it answered for (its release follows the answer by a fraction of a second) and
-    nothing is changing any more."""
-    previous = None
-    for _ in range(100):
-        if not journal.idle:
-            time.sleep(0.05)
-            continue
-        current = digest(db)
-        if current == previous:
-            return current
-        previous = current
-        time.sleep(0.1)
-    raise AssertionError("the rosters database kept changing")
-
-
-def digest(db) -> str:
-    digest = hashlib.sha256()
-    for name in sorted(db.list_collection_names()):
-        digest.update(name.encode())
-        for doc in sorted(db[name].find({}, HEARTBEAT if name == "journal_instances" else None),
-                          key=lambda d: str(d["_id"])):
-            digest.update(json.dumps(doc, sort_keys=True, default=str, ensure_ascii=False).encode())
-    return digest.hexdigest()
-
-
 def resolve(value, demo, refs):
     if isinstance(value, str) and value.startswith("@"):
         return refs.get(value[1:]) or find_place(demo, value[1:])
@@ -129,11 +97,11 @@ def test_the_table_covers_every_rosters_rpc():
 @pytest.mark.parametrize("rpc, arguments, code, field", CASES, ids=[f"{c[0]}-{c[3]}" for c in CASES])
 def test_bad_input_gets_a_structured_error_and_changes_nothing(running, rpc, arguments, code, field):
     rosters, demo, refs, db, journal = running
-    before = snapshot(db, journal)
+    before = settled_digest(db, journal)
 
     with pytest.raises(LinliError) as exc:
         getattr(rosters, rpc)(**resolve(arguments, demo, refs))
 
     assert exc.value.code == code, exc.value.to_dict()
     assert field in [d["field"] for d in exc.value.details], exc.value.to_dict()
-    assert snapshot(db, journal) == before
+    assert settled_digest(db, journal) == before

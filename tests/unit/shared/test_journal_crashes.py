@@ -7,17 +7,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from shared.journal import Journal, NotApplied, VersionTaken, sweep
+from tests.fakes.clock import Clock
 from tests.fakes.mongo import Died, FakeDatabase, Fuse
 
 START = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
-
-
-class Clock:
-    def __init__(self):
-        self.now = START
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 class Broker:
@@ -76,7 +69,7 @@ UPDATE_CRASHES = [
 
 @pytest.mark.parametrize(("fuse", "written"), UPDATE_CRASHES, ids=lambda v: getattr(v, "operation", v))
 def test_an_update_killed_at_any_point_is_finished_once_or_void(fuse, written):
-    clock = Clock()
+    clock = Clock(START)
     db, broker = FakeDatabase(Fuse()), Broker(Fuse())
     db["cases"].insert_one({"_id": "case_a", "version": 1, "state": "s1"})
     dying = journal(db, broker, clock)
@@ -113,7 +106,7 @@ FRESH_CRASHES = [
 
 @pytest.mark.parametrize(("fuse", "written"), FRESH_CRASHES, ids=lambda v: getattr(v, "operation", v))
 def test_a_new_document_with_a_reserved_id_killed_at_any_point_is_finished_once(fuse, written):
-    clock = Clock()
+    clock = Clock(START)
     db, broker = FakeDatabase(Fuse()), Broker(Fuse())
     dying = journal(db, broker, clock)
     doc_id = dying.new_id()
@@ -133,7 +126,7 @@ def test_a_new_document_with_a_reserved_id_killed_at_any_point_is_finished_once(
 
 
 def test_of_two_writers_at_one_version_exactly_one_wins_and_the_other_hears_of_it():
-    clock = Clock()
+    clock = Clock(START)
     db, broker = FakeDatabase(), Broker(Fuse())
     db["cases"].insert_one({"_id": "case_a", "version": 1})
     first, second = journal(db, broker, clock), journal(db, broker, clock)
@@ -147,7 +140,7 @@ def test_of_two_writers_at_one_version_exactly_one_wins_and_the_other_hears_of_i
 
 
 def test_a_compare_and_set_that_no_longer_matches_writes_nothing_and_frees_the_version():
-    clock = Clock()
+    clock = Clock(START)
     db, broker = FakeDatabase(), Broker(Fuse())
     db["appointments"].insert_one({"_id": "ap1", "version": 1, "status": "ended"})
     j = journal(db, broker, clock)
@@ -164,7 +157,7 @@ def test_a_compare_and_set_that_no_longer_matches_writes_nothing_and_frees_the_v
 
 
 def test_a_step_that_cannot_be_encoded_fails_alone_in_its_batch():
-    clock = Clock()
+    clock = Clock(START)
     db, broker = FakeDatabase(), Broker(Fuse())
     j = journal(db, broker, clock)
     good, bad = create_step(j.new_id()), create_step(j.new_id())
@@ -179,7 +172,7 @@ def test_a_step_that_cannot_be_encoded_fails_alone_in_its_batch():
 
 
 def test_state_counts_unfinished_steps_and_their_age():
-    clock = Clock()
+    clock = Clock(START)
     db, broker = FakeDatabase(Fuse("publish", "broker")), Broker(Fuse("publish", "broker"))
     db["cases"].insert_one({"_id": "case_a", "version": 1})
     j = journal(db, broker, clock)
@@ -213,7 +206,7 @@ def test_events_the_broker_refused_are_published_in_order_once_it_takes_them_aga
     from shared.journal import journal as journal_module
 
     monkeypatch.setattr(journal_module, "PUBLISH_RETRY_MAX", 0.05)
-    clock = Clock()
+    clock = Clock(START)
     db, published, refusals = FakeDatabase(), [], [3]
     db["cases"].insert_one({"_id": "case_a", "version": 1})
 
@@ -241,7 +234,7 @@ def test_events_the_broker_refused_are_published_in_order_once_it_takes_them_aga
 
 
 def test_a_write_slower_than_the_takeover_time_is_not_voided_by_its_own_instances_sweep():
-    clock = Clock()
+    clock = Clock(START)
     db, broker = FakeDatabase(), Broker(Fuse())
     db["cases"].insert_one({"_id": "case_a", "version": 1})
     j = journal(db, broker, clock)
@@ -263,7 +256,7 @@ def test_a_write_slower_than_the_takeover_time_is_not_voided_by_its_own_instance
 
 
 def test_a_step_its_own_pipeline_finishes_while_the_sweep_looks_at_an_old_snapshot_is_counted_once():
-    clock = Clock()
+    clock = Clock(START)
     db, broker = FakeDatabase(), Broker(Fuse())
     db["cases"].insert_one({"_id": "case_a", "version": 1})
     j = journal(db, broker, clock)
@@ -291,7 +284,7 @@ def test_a_step_the_broker_keeps_refusing_is_let_go_to_the_sweep_after_a_third_o
     from shared.journal import journal as journal_module
 
     monkeypatch.setattr(journal_module, "PUBLISH_RETRY_MAX", 0.02)
-    clock = Clock()
+    clock = Clock(START)
     db, published, broker_up = FakeDatabase(), [], [False]
     db["cases"].insert_one({"_id": "case_a", "version": 1})
 

@@ -5,17 +5,10 @@ from datetime import UTC, datetime, timedelta
 
 from shared.journal import Journal, sweep
 from shared.journal.records import listing_name, pack
+from tests.fakes.clock import Clock
 from tests.fakes.mongo import FakeDatabase
 
 START = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
-
-
-class Clock:
-    def __init__(self):
-        self.now = START
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 def dead_instance_with_two_openings(db: FakeDatabase) -> None:
@@ -35,7 +28,7 @@ def sweeper(db: FakeDatabase, clock: Clock, published: list) -> Journal:
 
 
 def test_openings_of_a_dead_instance_are_finished_once_by_two_sweepers_sweeping_again_and_again():
-    db, clock, published = FakeDatabase(), Clock(), []
+    db, clock, published = FakeDatabase(), Clock(START), []
     dead_instance_with_two_openings(db)
     first, second = sweeper(db, clock, published), sweeper(db, clock, published)
 
@@ -50,7 +43,7 @@ def test_openings_of_a_dead_instance_are_finished_once_by_two_sweepers_sweeping_
 
 
 def test_a_dead_instance_is_kept_while_another_sweeper_holds_one_of_its_openings():
-    db, clock, published = FakeDatabase(), Clock(), []
+    db, clock, published = FakeDatabase(), Clock(START), []
     dead_instance_with_two_openings(db)
 
     sweep(sweeper(db, clock, published))
@@ -60,7 +53,7 @@ def test_a_dead_instance_is_kept_while_another_sweeper_holds_one_of_its_openings
 
 
 def test_a_listed_step_claimed_by_a_sweeper_that_died_stays_listed_until_its_claim_runs_out():
-    db, clock, published = FakeDatabase(), Clock(), []
+    db, clock, published = FakeDatabase(), Clock(START), []
     key = "cases:case_a:5"
     listed = listing_name(key, "a1")
     db["journal_steps"].insert_one({"_id": key, "collection": "cases", "doc_id": "case_a", "version": 5,
