@@ -23,8 +23,33 @@ def flatten_messages(messages: Any, prefix: str = "") -> list[dict[str, str]]:
     return [{"field": prefix or "_schema", "reason": str(messages)}]
 
 
+def unstorable_strings(value: Any, path: str = "") -> list[dict[str, str]]:
+    """Every string in `value` (at any depth) that is not valid Unicode text: a lone surrogate
+    (it cannot be encoded, so the database would refuse it part way through a command) or a
+    NUL character. As `{field, reason}`, the field a dotted path."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            return [{"field": path or "_schema", "reason": "contains a NUL character"}]
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return [{"field": path or "_schema", "reason": "is not valid Unicode (a lone surrogate)"}]
+        return []
+    if isinstance(value, dict):
+        return [d for key, item in value.items() for d in
+                unstorable_strings(key, path or "_schema") + unstorable_strings(item, _joined(path, key))]
+    if isinstance(value, list | tuple):
+        return [d for index, item in enumerate(value) for d in unstorable_strings(item, _joined(path, index))]
+    return []
+
+
+def _joined(path: str, key: Any) -> str:
+    return f"{path}.{key}" if path else str(key)
+
+
 class StrictSchema(Schema):
-    """Unknown fields are rejected; `load_or_raise` raises `ValidationFailed`."""
+    """Unknown fields are rejected, and strings that are not valid Unicode text anywhere in the
+    input; `load_or_raise` raises `ValidationFailed`."""
 
     class Meta:
         unknown = RAISE
@@ -33,6 +58,10 @@ class StrictSchema(Schema):
     def load_or_raise(self, data: Any, **kwargs: Any) -> Any:
         if not isinstance(data, dict) and not kwargs.get("many"):
             raise ValidationFailed("payload must be an object", [{"field": "_schema", "reason": "not an object"}])
+        unstorable = unstorable_strings(data)
+        if unstorable:
+            summary = ", ".join(f"{d['field']}: {d['reason']}" for d in unstorable)
+            raise ValidationFailed(f"invalid input ({summary})", unstorable)
         try:
             return self.load(data, **kwargs)
         except ValidationError as exc:

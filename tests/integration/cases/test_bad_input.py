@@ -52,6 +52,7 @@ def report_without(field: str) -> dict:
 CASES = [
     ("report", report_without("description"), ValidationFailed, "description"),
     ("report", report(category="spaceships"), ValidationFailed, "category"),
+    ("report", report(description="2栋下水道堵塞\ud800"), ValidationFailed, "description"),
     ("report", report(unit_id="unit_nowhere"), ValidationFailed, "unit_id"),
     ("report", report(unit_id="@左家塘街道"), ValidationFailed, "unit_id"),
     ("self_resolve", {"case_id": "@case:reported"}, ValidationFailed, "result"),

@@ -41,6 +41,8 @@ CASES = [
     ("screen", {"appointment_id": "appt_no", "passed": True}, "not_found", "appointment_id"),
     ("appoint", {"appointment_id": "@appointment", "certificate_no": "A", "term_start": "2025-01-01",
                  "term_end": "2026-01-01"}, "invalid_transition", "status"),
+    ("appoint", {"appointment_id": "@appointment", "certificate_no": "A\ud800", "term_start": "2025-01-01",
+                 "term_end": "2026-01-01"}, "invalid", "certificate_no"),
     ("end_appointment", {"appointment_id": "@appointment", "reason": "bored"}, "invalid", "reason"),
     ("locate_unit", {"path": ["雨花区", "无此街道"]}, "not_found", "path"),
     ("unit_cache_status", {"verbose": True}, "invalid", "verbose"),

@@ -107,3 +107,29 @@ def test_load_or_raise_accepts_a_list_when_loading_many():
     people = Person().load_or_raise([{"name": "康早新", "phone": "13807310004"}], many=True)
 
     assert people == [{"name": "康早新", "phone": "13807310004"}]
+
+
+class _Report(StrictSchema):
+    description = fields.String(required=True)
+    reporter = fields.Dict(required=True)
+    photos = fields.List(fields.String(), load_default=list)
+
+
+def test_strings_that_are_not_valid_unicode_text_are_refused_naming_each_field_at_any_depth():
+    report = {"description": "2栋下水道堵塞\ud800", "reporter": {"name": "王\x00大爷", "phone": "13900001111"},
+              "photos": ["ok.jpg", "\udfff.jpg"]}
+
+    with pytest.raises(ValidationFailed) as refused:
+        _Report().load_or_raise(report)
+
+    assert refused.value.details == [
+        {"field": "description", "reason": "is not valid Unicode (a lone surrogate)"},
+        {"field": "reporter.name", "reason": "contains a NUL character"},
+        {"field": "photos.1", "reason": "is not valid Unicode (a lone surrogate)"},
+    ]
+
+
+def test_chinese_text_and_emoji_pass():
+    report = {"description": "金昌花园2栋下水道堵塞 🚰", "reporter": {"name": "康师傅"}}
+
+    assert _Report().load_or_raise(report)["description"] == "金昌花园2栋下水道堵塞 🚰"
