@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable, Mapping
 
 from marshmallow import ValidationError, fields, validate, validates_schema
 
-from services.rosters import appointing
+from services.rosters import appointing, tree
 from services.rosters import appointments as flow
 from services.rosters.exceptions import InvalidTransition
 from services.rosters.importers import RosterImporter, Row
@@ -179,3 +179,10 @@ def _bring_to_appointed(store: RostersStore, actor: Actor, appointment: dict, te
             pass  # another import took this step first
         appointment = store.appointments.get(appointment["_id"])
     raise RowRejected("row", "changed while being imported; import it again")
+
+
+def import_status(store: RostersStore, actor: Actor, job_id: str) -> dict:
+    """An import job as its caller may see it: only for a community in the caller's reach."""
+    job = store.imports.get(job_id)
+    actor.require(tree.lineage(store.units.get(job["community_id"], "job_id")))
+    return {k: job.get(k) for k in ("state", "processed", "total", "report", "filename")} | {"job_id": job["_id"]}

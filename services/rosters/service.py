@@ -7,7 +7,7 @@ from nameko.dependency_providers import Config
 from nameko.events import BROADCAST, event_handler
 
 from services.rosters import appointing, commands, schemas
-from services.rosters.importing import run_import
+from services.rosters.importing import import_status, run_import
 from services.rosters.reports import Reader
 from services.rosters.repository import RostersStore
 from shared import plugins
@@ -156,5 +156,5 @@ class RostersService:
 
     @rpc(expected_exceptions=EXPECTED)
     def import_status(self, **data) -> dict:
-        job = self.store.imports.get(schemas.ImportStatus().load_or_raise(data)["job_id"])
-        return {k: job.get(k) for k in ("state", "processed", "total", "report", "filename")} | {"job_id": job["_id"]}
+        actor = self.actor()
+        return import_status(self.store, actor, schemas.ImportStatus().load_or_raise(data)["job_id"])

@@ -12,8 +12,10 @@ import pytest
 from openpyxl import Workbook
 
 from services.rosters.demo import find_place
+from shared.errors import Forbidden
 from tests.fakes.mongo import Died
 from tests.service.rosters.conftest import die_at, kept
+from tests.service.rosters.making import actor_at
 
 HEADERS = ["姓名", "手机号", "是否党员", "职业", "特长", "职务",
            "小区", "楼栋", "单元", "聘书编号", "任期开始", "任期结束"]
@@ -150,3 +152,13 @@ def test_the_job_shows_its_progress_every_fifty_rows_and_its_report_when_done(
     assert (status["state"], status["processed"], status["total"], status["filename"]) == (
         state, processed, total, "roster.csv")
     assert (status["report"] or {}).get("imported") == (101 if state == "done" else None)
+
+
+def test_an_import_job_is_shown_only_to_a_caller_whose_reach_covers_its_community(service_as, street):
+    import_file(service_as(), street, csv_base64(a_big_roster(3)), job_id="import-jc-2026-04")
+    other_community = actor_at(street, "联福社区书记", "secretary", "联福社区")
+    own_secretary = actor_at(street, "嘉园社区书记", "secretary", "嘉园社区")
+
+    with pytest.raises(Forbidden):
+        service_as(other_community).import_status(job_id="import-jc-2026-04")
+    assert service_as(own_secretary).import_status(job_id="import-jc-2026-04")["state"] == "done"
