@@ -6,6 +6,8 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 from shared.errors import ValidationFailed
 
+MAX_OFFSET = 1_000_000  # how far a list may be paged: beyond any real list, and a larger skip overflows the database
+
 
 def flatten_messages(messages: Any, prefix: str = "") -> list[dict[str, str]]:
     """Marshmallow's nested message dict as a flat list of `{field, reason}`."""

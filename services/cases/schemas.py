@@ -7,7 +7,7 @@ from marshmallow import ValidationError, fields, validate, validates_schema
 from services.cases.lifecycle import COMMANDS
 from services.cases.routing import PARTY_KINDS
 from services.cases.taxonomy import CHANNELS, URGENCIES
-from shared.schemas import StrictSchema, request_id_field
+from shared.schemas import MAX_OFFSET, StrictSchema, request_id_field
 
 Id = fields.String(required=True, validate=validate.Length(min=1, max=80))
 Text = fields.String(required=True, validate=validate.Length(min=1, max=2000))
@@ -16,6 +16,9 @@ PHONE = validate.Regexp(r"^1\d{10}$|^0\d{2,3}-?\d{7,8}$", error="must be a mobil
 Photos = fields.List(fields.String(validate=validate.Length(min=1, max=300)), load_default=list,
                      validate=validate.Length(max=20))
 CATEGORY_CODE = validate.Regexp(r"^[a-z_]{2,40}$", error="must be a category code")
+
+MAX_COUNT = 100_000  # households or votes in one meeting (as `eligible`)
+MAX_ITEM = 99  # agenda items of one meeting
 
 
 class Reporter(StrictSchema):
@@ -128,7 +131,7 @@ class Search(StrictSchema):
     date_from = fields.Date(load_default=None, allow_none=True)
     date_to = fields.Date(load_default=None, allow_none=True)
     limit = fields.Integer(load_default=20, strict=True, validate=validate.Range(min=1, max=200))
-    offset = fields.Integer(load_default=0, strict=True, validate=validate.Range(min=0))
+    offset = fields.Integer(load_default=0, strict=True, validate=validate.Range(min=0, max=MAX_OFFSET))
 
 
 class Stats(StrictSchema):
@@ -166,14 +169,14 @@ class Attendee(StrictSchema):
 
 
 class Vote(StrictSchema):
-    item = fields.Integer(required=True, strict=True, validate=validate.Range(min=0))
-    votes_for = fields.Integer(required=True, strict=True, validate=validate.Range(min=0))
-    votes_against = fields.Integer(load_default=0, strict=True, validate=validate.Range(min=0))
-    abstain = fields.Integer(load_default=0, strict=True, validate=validate.Range(min=0))
+    item = fields.Integer(required=True, strict=True, validate=validate.Range(min=0, max=MAX_ITEM))
+    votes_for = fields.Integer(required=True, strict=True, validate=validate.Range(min=0, max=MAX_COUNT))
+    votes_against = fields.Integer(load_default=0, strict=True, validate=validate.Range(min=0, max=MAX_COUNT))
+    abstain = fields.Integer(load_default=0, strict=True, validate=validate.Range(min=0, max=MAX_COUNT))
 
 
 class CostSplit(StrictSchema):
-    item = fields.Integer(required=True, strict=True, validate=validate.Range(min=0))
+    item = fields.Integer(required=True, strict=True, validate=validate.Range(min=0, max=MAX_ITEM))
     total_fen = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=10**10))
     households = fields.List(fields.String(validate=validate.Length(min=1, max=100)), required=True,
                              validate=validate.Length(min=1, max=2000))

@@ -3,7 +3,7 @@
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from services.rosters.tree import DEFAULT_ROLES, LEVEL_RANK
-from shared.schemas import StrictSchema, request_id_field
+from shared.schemas import MAX_OFFSET, StrictSchema, request_id_field
 
 Id = fields.String(required=True, validate=validate.Length(min=1, max=80))
 Name = fields.String(required=True, validate=validate.Length(min=1, max=100))
@@ -152,7 +152,7 @@ class SearchPeople(StrictSchema):
     unit_id = fields.String(load_default=None)
     party_member = fields.Boolean(load_default=None)
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
-    offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=MAX_OFFSET))
 
 
 class ImportRoster(StrictSchema):

@@ -76,6 +76,7 @@ ROWS = [
     ("search_people", {"limit": 0}, "limit"),
     ("search_people", {"limit": 201}, "limit"),
     ("search_people", {"offset": -1}, "offset"),
+    ("search_people", {"offset": 2**63}, "offset"),
     ("search_people", {"party_member": "maybe"}, "party_member"),
     ("import_roster", {**ROSTER, "filename": "roster.pdf"}, "filename"),
     ("import_roster", {**ROSTER, "content_base64": "!!notbase64"}, "content_base64"),
