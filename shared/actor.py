@@ -38,7 +38,9 @@ class Actor:
 
     def require(self, lineage: Sequence[str]) -> None:
         if not self.may_act_on(lineage):
-            raise Forbidden(f"{self.who} ({self.role}) may not act on {lineage[-1] if lineage else 'this unit'}")
+            # the refusal names nothing of the target: a caller outside learns no id or place
+            raise Forbidden(f"{self.who} ({self.role}) may not act outside their jurisdiction",
+                            [{"field": "jurisdiction", "reason": "the target is outside it"}])
 
     def as_dict(self) -> dict:
         return {"who": self.who, "role": self.role, "jurisdiction": list(self.jurisdiction)}

@@ -86,8 +86,11 @@ def test_an_actor_without_jurisdiction_may_act_nowhere():
     assert not Actor("康早新", "unit_leader").may_act_on(JINCHANG_2_1)
 
 
-def test_require_raises_forbidden_naming_the_unit():
+def test_a_refusal_outside_the_jurisdiction_names_nothing_of_the_target():
     leader = Actor("何涛", "zone_leader", ("unit_lianfu",))
 
-    with pytest.raises(Forbidden, match="unit_2_1"):
+    with pytest.raises(Forbidden) as refused:
         leader.require(JINCHANG_2_1)
+
+    assert not any(unit_id in str(refused.value.to_dict()) for unit_id in JINCHANG_2_1)
+    assert refused.value.details == [{"field": "jurisdiction", "reason": "the target is outside it"}]
