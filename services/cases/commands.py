@@ -113,6 +113,7 @@ def supervisors_at(chain: list[Mapping], level: int) -> dict:
 def triage(store: CasesStore, roster: Roster, actor: Actor, data: Mapping, policy: CasePolicy, clock) -> dict:
     """Classify a case and record who the router suggests is responsible, and why."""
     case = store.cases.get(data["case_id"])
+    actor.require(case["lineage"])  # before anything about the case is told
     if applied(case.get("timeline"), data.get("request_id"), actor.who):
         return case  # a repeat of a triage whose answer was lost
     lifecycle.check(case, "triage")

@@ -6,7 +6,7 @@ import pytest
 from services.cases import commands
 from services.cases.exceptions import CaseChanged
 from shared.actor import Actor
-from shared.errors import InvalidTransition
+from shared.errors import Forbidden, InvalidTransition
 from tests.service.cases.making import DRAINS, case_in, step
 from tests.service.conftest import OPS, POLICY
 from tests.service.street import KANG, LIU_HONG
@@ -97,3 +97,16 @@ def test_a_twin_report_that_opens_the_case_first_is_the_answer(store, roster, cl
     assert answer == store.cases.get(twin["_id"])
     assert len(store.cases.docs) == 1
     assert len(store.journal.events("case_reported")) == 1
+
+
+@pytest.mark.parametrize("command", ["triage", "accept", "resolve"])
+def test_a_caller_outside_the_cases_place_is_refused_before_its_state_is_told(store, roster, clock, command):
+    case = case_in("reported", store, roster, clock)  # a state none of these commands may start from
+    outsider = Actor("何涛", "zone_leader", ("unit_lianfu",))
+    before = store.snapshot()
+
+    with pytest.raises(Forbidden) as refused:
+        step(store, roster, clock, case["_id"], command, {"note": None}, outsider)
+
+    assert "reported" not in str(refused.value.to_dict())
+    assert store.snapshot() == before
