@@ -1,24 +1,25 @@
 """Who is calling: an actor signed into nameko context data, and the check
 "may this actor act on this unit".
 
-A token is `base64url(json).base64url(hmac-sha256)`; the secret is shared by the
+A token is a JSON Web Token (PyJWT, HS256) carrying the actor and an expiry (`exp`, default
+12 hours after it is issued; 30 s of clock difference are allowed); the secret is shared by the
 services and by the systems that are allowed to issue tokens.
 """
 
-import base64
 import functools
-import hashlib
-import hmac
-import json
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+import jwt
 from nameko.extensions import DependencyProvider
 
 import shared.remote  # noqa: F401 - every caller signs with this module: its errors map back to their classes
 from shared.errors import Forbidden
 
 CONTEXT_KEY = "linli_actor"
+TOKEN_SECONDS = 12 * 3600  # how long a token issued by `context_for` is valid
+CLOCK_LEEWAY = 30  # seconds of clock difference allowed between issuer and service
 #: Roles that act on the whole tree, e.g. another district system or ops tooling.
 ROOT_ROLES = frozenset({"system", "admin"})
 
@@ -46,42 +47,39 @@ class Actor:
         return {"who": self.who, "role": self.role, "jurisdiction": list(self.jurisdiction)}
 
 
-def _b64(raw: bytes) -> str:
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
-def _sign(body: str, secret: str) -> str:
-    return _b64(hmac.new(secret.encode(), body.encode(), hashlib.sha256).digest())
-
-
-def issue_token(actor: Actor, secret: str) -> str:
-    body = _b64(json.dumps(actor.as_dict(), sort_keys=True, ensure_ascii=False).encode())
-    return f"{body}.{_sign(body, secret)}"
+def issue_token(actor: Actor, secret: str, lifetime: float = TOKEN_SECONDS) -> str:
+    issued = int(time.time())
+    return jwt.encode({**actor.as_dict(), "iat": issued, "exp": issued + int(lifetime)}, secret, algorithm="HS256")
 
 
 def read_token(token: object, secret: str) -> Actor:
-    """The actor of a token, or `Forbidden` when it is missing, malformed or forged."""
-    if not isinstance(token, str) or token.count(".") != 1:
+    """The actor of a token, or `Forbidden` when it is missing, malformed, forged or expired."""
+    return _read(token, secret)[0]
+
+
+def _read(token: object, secret: str) -> tuple[Actor, float]:
+    """(actor, expiry as a Unix time)."""
+    if not isinstance(token, str) or not token:
         raise Forbidden("no valid actor in the call's context data")
-    body, signature = token.split(".")
-    if not hmac.compare_digest(signature, _sign(body, secret)):
-        raise Forbidden("actor signature does not match")
     try:
-        data = json.loads(_unb64(body))
-        return Actor(str(data["who"]), str(data["role"]), tuple(data.get("jurisdiction") or ()))
-    except (ValueError, KeyError, TypeError):
+        data = jwt.decode(token, secret, algorithms=["HS256"], options={"require": ["exp"]}, leeway=CLOCK_LEEWAY)
+    except jwt.ExpiredSignatureError:
+        raise Forbidden("actor token has expired") from None
+    except jwt.InvalidSignatureError:
+        raise Forbidden("actor signature does not match") from None
+    except jwt.InvalidTokenError:
+        raise Forbidden("actor token is malformed") from None
+    try:
+        return Actor(str(data["who"]), str(data["role"]), tuple(data.get("jurisdiction") or ())), float(data["exp"])
+    except (KeyError, TypeError, ValueError):
         raise Forbidden("actor token is malformed") from None
 
 
 @functools.lru_cache(maxsize=4096)
-def _verified(token: str, secret: str) -> Actor:
-    """`read_token`, remembered: callers send the same token with every call (a forged or
-    malformed one raises, and raising is not remembered)."""
-    return read_token(token, secret)
+def _verified(token: str, secret: str) -> tuple[Actor, float]:
+    """`_read`, remembered: callers send the same token with every call (a forged or
+    malformed one raises, and raising is not remembered); its expiry is checked on every use."""
+    return _read(token, secret)
 
 
 def context_for(actor: Actor, secret: str) -> dict[str, str]:
@@ -98,9 +96,12 @@ class ActorAccess:
 
     def __call__(self) -> Actor:
         token = self.worker_ctx.data.get(CONTEXT_KEY)
-        if isinstance(token, str):
-            return _verified(token, self.secret)
-        return read_token(token, self.secret)
+        if not isinstance(token, str):
+            return read_token(token, self.secret)
+        actor, expires = _verified(token, self.secret)
+        if time.time() > expires + CLOCK_LEEWAY:
+            raise Forbidden("actor token has expired")
+        return actor
 
     def become_service(self, service_name: str) -> Actor:
         """For work nobody called (timers): the service acts as itself, and the RPCs it

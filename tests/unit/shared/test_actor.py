@@ -2,10 +2,12 @@
 
 import base64
 import json
+import time
 
+import jwt
 import pytest
 
-from shared.actor import Actor, _sign, issue_token, read_token
+from shared.actor import CONTEXT_KEY, Actor, ActorAccess, issue_token, read_token
 from shared.errors import Forbidden
 
 SECRET = "jiayuan-secret"
@@ -30,11 +32,30 @@ def test_a_token_signed_with_another_secret_is_forbidden():
 
 def test_a_token_whose_body_was_changed_is_forbidden():
     token = issue_token(Actor("康早新", "unit_leader", (COMMUNITY,)), SECRET)
-    _, signature = token.split(".")
-    body = base64.urlsafe_b64encode(json.dumps({"who": "康早新", "role": "admin"}).encode()).decode().rstrip("=")
+    header, _, signature = token.split(".")
+    claims = {"who": "康早新", "role": "admin", "exp": int(time.time()) + 3600}
+    body = base64.urlsafe_b64encode(json.dumps(claims).encode()).decode().rstrip("=")
 
     with pytest.raises(Forbidden):
-        read_token(f"{body}.{signature}", SECRET)
+        read_token(f"{header}.{body}.{signature}", SECRET)
+
+
+def test_a_token_that_expired_is_forbidden_even_once_remembered():
+    long_ago = jwt.encode({"who": "康早新", "role": "admin", "exp": 978307200}, SECRET, algorithm="HS256")  # 2001
+    soon = issue_token(Actor("康早新", "unit_leader", (COMMUNITY,)), SECRET, lifetime=-31)  # past the leeway
+    access = ActorAccess(type("Ctx", (), {"data": {CONTEXT_KEY: soon}})(), SECRET)
+
+    with pytest.raises(Forbidden, match="expired"):
+        read_token(long_ago, SECRET)
+    with pytest.raises(Forbidden, match="expired"):
+        access()
+
+
+def test_a_token_without_an_expiry_is_forbidden():
+    forever = jwt.encode({"who": "康早新", "role": "admin"}, SECRET, algorithm="HS256")
+
+    with pytest.raises(Forbidden, match="malformed"):
+        read_token(forever, SECRET)
 
 
 @pytest.mark.parametrize("token", [None, "", "no-dot-at-all", "a.b.c", 42])
@@ -44,8 +65,7 @@ def test_a_missing_or_malformed_token_is_forbidden(token):
 
 
 def test_a_correctly_signed_body_that_is_not_an_actor_is_forbidden():
-    body = base64.urlsafe_b64encode(b'{"who": "x"}').decode().rstrip("=")
-    token = f"{body}.{_sign(body, SECRET)}"
+    token = jwt.encode({"who": "x", "exp": int(time.time()) + 3600}, SECRET, algorithm="HS256")
 
     with pytest.raises(Forbidden, match="malformed"):
         read_token(token, SECRET)
