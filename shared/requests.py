@@ -71,10 +71,7 @@ class RequestLog:
 
     @staticmethod
     def _answer(doc: Mapping, asked: str) -> Any:
-        if doc["fingerprint"] != asked:
-            raise Conflict("this request_id was already used for a different request",
-                           [{"field": "request_id", "reason": "already used for a different request"}])
-        return wire_json.loads(doc["answer"])
+        return logged_answer(doc, asked)
 
     def expire(self, now: datetime, every: timedelta = timedelta(hours=1)) -> int:
         """Forget answers older than the keeping time (at most once per `every`); returns how many."""
@@ -113,3 +110,12 @@ def applied(entries: list[Mapping] | None, request_id: str | None, who: str) -> 
         return False
     return any(e.get("request_id") == request_id and (e.get("actor") or {}).get("who", e.get("by")) == who
                for e in entries or ())
+
+
+def logged_answer(doc: Mapping, asked: str) -> Any:
+    """The answer a request log entry keeps, when it was asked with the same arguments; a
+    `Conflict` naming `request_id` when the same id came with different ones."""
+    if doc["fingerprint"] != asked:
+        raise Conflict("this request_id was already used for a different request",
+                       [{"field": "request_id", "reason": "already used for a different request"}])
+    return wire_json.loads(doc["answer"])

@@ -58,12 +58,7 @@ class Roster:
 
     def unit(self, unit_id: str, field: str = "unit_id") -> Mapping:
         """A place for a case: it exists, is active and lies inside a community."""
-        unit = self.node(unit_id, field)
-        if unit.get("retired"):
-            raise field_error(field, "the unit is retired")
-        if not unit.get("community_id"):
-            raise field_error(field, "must be a place inside a community")
-        return unit
+        return place_for_a_case(self.node(unit_id, field), field)
 
     def chain(self, unit_id: str) -> list[dict]:
         return self._call("responsible_chain", unit_id=unit_id)
@@ -74,3 +69,12 @@ def scope_of(unit: Mapping) -> list[str]:
     building (units and households are too fine for statistics)."""
     lineage = [*unit["ancestors"], unit["unit_id"]]
     return lineage[:-1] if unit["level"] in ("unit", "household") else lineage
+
+
+def place_for_a_case(unit: Mapping, field: str = "unit_id") -> Mapping:
+    """The unit, when a case may be reported there: active and inside a community."""
+    if unit.get("retired"):
+        raise field_error(field, "the unit is retired")
+    if not unit.get("community_id"):
+        raise field_error(field, "must be a place inside a community")
+    return unit

@@ -12,8 +12,10 @@ from kombu.utils import json as wire_json
 
 from services.cases import counting
 from services.cases.exceptions import CaseChanged, CaseNotFound, MeetingNotFound
+from services.cases.roster import place_for_a_case
 from shared.actor import Actor
-from shared.errors import Conflict, field_error
+from shared.errors import field_error
+from shared.requests import logged_answer
 from tests.fakes.clock import Clock  # noqa: F401 - part of the fakes this module offers
 from tests.fakes.mongo import apply_update
 
@@ -123,10 +125,7 @@ class FakeRequestLog:
 
     @staticmethod
     def _answer(doc: Mapping, asked: str) -> Any:
-        if doc["fingerprint"] != asked:
-            raise Conflict("this request_id was already used for a different request",
-                           [{"field": "request_id", "reason": "already used for a different request"}])
-        return wire_json.loads(doc["answer"])
+        return logged_answer(doc, asked)
 
 
 class FakePiiReads:
@@ -241,12 +240,7 @@ class FakeRoster:
         return copy.deepcopy(self.units[unit_id])
 
     def unit(self, unit_id: str, field: str = "unit_id") -> dict:
-        unit = self.node(unit_id, field)
-        if unit.get("retired"):
-            raise field_error(field, "the unit is retired")
-        if not unit.get("community_id"):
-            raise field_error(field, "must be a place inside a community")
-        return unit
+        return place_for_a_case(self.node(unit_id, field), field)
 
     def chain(self, unit_id: str) -> list[dict]:
         self.chains_asked += 1
