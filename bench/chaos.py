@@ -26,7 +26,7 @@ from shared.actor import Actor, context_for
 from shared.clock import local_date, utcnow
 from shared.mongo import mongo_client
 
-SECRET = "chaos-secret"
+SECRET = "chaos-secret-for-the-actor-tokens-01"
 FAULTS = ["ferretdb", "cases", "rabbitmq", "rosters"]
 SETTINGS = {"ACTOR_SECRET": SECRET, "STEP_TAKEOVER_SECONDS": "5", "OUTBOX_SWEEP_SECONDS": "1",
             "ROSTERS_DB": "linli_rosters", "CASES_DB": "linli_cases"}

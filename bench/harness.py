@@ -15,7 +15,7 @@ from shared.stack import local_stack, stack_from_env
 from shared.stack.resolve import Stack
 
 ROOT = Path(__file__).resolve().parents[1]
-SECRET = "bench-secret"
+SECRET = "bench-secret-for-the-actor-tokens-01"
 
 
 @contextlib.contextmanager

@@ -2,6 +2,7 @@
 
 from collections.abc import Mapping
 
+from pymongo import DESCENDING
 from pymongo.collection import Collection
 
 from shared.clock import utcnow
@@ -15,3 +16,7 @@ class PiiReads:
         """Who read whose numbers, through which RPC, and when."""
         if subject_ids:
             self.coll.insert_one({"actor": dict(actor), "rpc": rpc, "subjects": subject_ids, "at": utcnow()})
+
+    def listed(self, query: Mapping, limit: int, offset: int) -> list[dict]:
+        """Recorded reads matching `query`, newest first."""
+        return list(self.coll.find(dict(query)).sort("at", DESCENDING).skip(offset).limit(limit))

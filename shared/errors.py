@@ -1,6 +1,8 @@
 """Errors every service raises across RPC, structured, and recognised by their code.
 
-Each error carries a `code`, a `message` and `details` (a list of `{field, reason}`);
+Each error carries a `code`, a `message` and `details` (a list of `{field, reason}`, each
+given its Chinese `reason_zh`), and `message_zh`, a Chinese sentence made of the code and
+those details (`shared.messages_zh`), so it reads the same wherever the error is rebuilt.
 `str(error)` is that structure as JSON, so callers without this package can parse it too.
 Plain Python, so that domain modules may raise them: `shared.remote` registers every class
 with nameko, which then deserialises each back to itself in a caller that has it.
@@ -9,6 +11,8 @@ with nameko, which then deserialises each back to itself in a caller that has it
 import json
 from collections.abc import Callable
 from typing import Any
+
+from shared import messages_zh
 
 ErrorClassHook = Callable[[type["LinliError"]], Any]
 _class_hooks: list[ErrorClassHook] = []
@@ -26,12 +30,18 @@ class LinliError(Exception):
             hook(cls)
 
     def __init__(self, message: str, details: list[dict[str, Any]] | None = None):
-        super().__init__(message, details or [])
+        details = [messages_zh.with_reason_zh(detail) for detail in details or []]
+        super().__init__(message, details)  # the arguments nameko sends and rebuilds the error from
         self.message = message
-        self.details = details or []
+        self.details = details
+
+    @property
+    def message_zh(self) -> str:
+        """The error as a Chinese sentence for front ends, naming each detail's field."""
+        return messages_zh.message_zh(self.code, self.details)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"code": self.code, "message": self.message, "details": self.details}
+        return {"code": self.code, "message": self.message, "message_zh": self.message_zh, "details": self.details}
 
     def __str__(self) -> str:
         return json.dumps(self.to_dict(), ensure_ascii=False)

@@ -2,7 +2,7 @@
 (after a timeout, a lost reply or a redelivery) gets the first answer, not a second change.
 
 * `RequestLog` keeps the answer of every command sent with a request id, one document per
-  actor, role, command and request id (`requests` in the service's database).
+  caller (actor, role and jurisdiction), command and request id (`requests` in the service's database).
 * `once` wraps an RPC method: a repeat is answered from the log; the same request id with
   different arguments is a `Conflict` naming `request_id`. Answers are kept per actor and
   role (so numbers stay masked as that role sees them) for `REQUEST_LOG_DAYS`; a service
@@ -26,15 +26,17 @@ from kombu.utils import json as wire_json
 from pymongo.collection import Collection
 
 from shared.clock import utcnow
-from shared.errors import Conflict, field_error
+from shared.errors import Conflict, ValidationFailed, field_error
+from shared.schemas import unstorable_strings
 from shared.writes import insert_or_get
 
 MAX_LENGTH = 100
 
 
-def request_key(who: str, role: str, command: str, request_id: str) -> str:
-    """The log document's id: the same request id from two actors is two requests."""
-    return hashlib.sha256(f"{who}\0{role}\0{command}\0{request_id}".encode()).hexdigest()[:40]
+def request_key(caller: str, command: str, request_id: str) -> str:
+    """The log document's id: the same request id from two callers (`Actor.key`: who, role and
+    jurisdiction) is two requests."""
+    return hashlib.sha256(f"{caller}\0{command}\0{request_id}".encode()).hexdigest()[:40]
 
 
 def fingerprint(arguments: Mapping[str, Any]) -> str:
@@ -91,8 +93,11 @@ def once(method: Callable[..., Any]) -> Callable[..., Any]:
         if data.get("request_id") is None:
             return method(self, **data)
         request_id = checked_request_id(data["request_id"])
+        unstorable = unstorable_strings(data)
+        if unstorable:  # refused as the schema would, before the log is asked
+            raise ValidationFailed("input is not valid", unstorable)
         actor = self.actor()
-        key, asked = request_key(actor.who, actor.role, command, request_id), fingerprint(data)
+        key, asked = request_key(actor.key, command, request_id), fingerprint(data)
         log: RequestLog = self.store.requests
         earlier = log.recall(key, asked)
         if earlier is not None:

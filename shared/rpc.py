@@ -1,7 +1,9 @@
-"""The `rpc` entrypoint of every service: nameko's, except that a request it cannot run is
-parked with the reason instead of killing the process, the broker is reconnected with
-capped backoff, and a request whose reply could not be sent stays to be delivered again."""
+"""The `rpc` entrypoint of every service: nameko's, except that the caller's right to call it
+is checked first, a request it cannot run is parked with the reason instead of killing the
+process, the broker is reconnected with capped backoff, and a request whose reply could not
+be sent stays to be delivered again."""
 
+import functools
 import logging
 import time
 from contextlib import contextmanager
@@ -157,4 +159,22 @@ class Rpc(nameko_rpc.Rpc):
         return self.rpc_consumer.handle_result(message, result, exc_info, worker_ctx.call_id)
 
 
-rpc = Rpc.decorator
+def rpc(method=None, **options):
+    """`@rpc` / `@rpc(expected_exceptions=...)`: an RPC entrypoint whose caller's right to call
+    it (`shared.rights`, the service's `rights` table) is checked before anything else runs.
+    A service without actors (a test probe) says so with `rights = None`."""
+
+    def register(function):
+        return Rpc.decorator(**options)(_rights_first(function))
+
+    return register if method is None else register(method)
+
+
+def _rights_first(function):
+    @functools.wraps(function)
+    def entrypoint(self, *args, **kwargs):
+        if self.rights is not None:
+            self.rights.require(function.__name__, self.actor())
+        return function(self, *args, **kwargs)
+
+    return entrypoint

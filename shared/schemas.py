@@ -1,11 +1,14 @@
-"""Marshmallow base schema that turns validation errors into `ValidationFailed`, and the event envelope's schema."""
+"""Marshmallow base schema that turns validation errors into `ValidationFailed`, validators
+shared by the services' schemas, and the event envelope's schema."""
 
+import unicodedata
 from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 from shared.errors import ValidationFailed
 
+INVISIBLE = ("Cc", "Cf", "Zs")  # control, format (zero-width) and space characters
 MAX_OFFSET = 1_000_000  # how far a list may be paged: beyond any real list, and a larger skip overflows the database
 
 
@@ -70,6 +73,18 @@ class StrictSchema(Schema):
             details = flatten_messages(exc.messages)
             summary = ", ".join(f"{d['field']}: {d['reason']}" for d in details)
             raise ValidationFailed(f"invalid input ({summary})", details) from None
+
+
+def not_blank(value: Any) -> None:
+    """A name must say something: not only spaces (of any width) or invisible characters (an
+    empty one is left to the field's `Length`)."""
+    if isinstance(value, str) and value and all(ch.isspace() or unicodedata.category(ch) in INVISIBLE for ch in value):
+        raise ValidationError("must not be blank")
+
+
+def name_field(max_length: int = 100, **kwargs: Any) -> fields.String:
+    """A required name: 1 to `max_length` characters, not blank."""
+    return fields.String(required=True, validate=[validate.Length(min=1, max=max_length), not_blank], **kwargs)
 
 
 def request_id_field() -> fields.String:

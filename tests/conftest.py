@@ -15,7 +15,7 @@ from shared.ids import new_id
 from shared.stack import docker_available, local_stack, stack_from_env
 from shared.stack.resolve import Stack
 
-SECRET = "test-secret"
+SECRET = "test-secret-for-the-actor-tokens-0123"
 COMPOSE_FILE = Path(__file__).parent / "docker-compose.yml"
 
 

@@ -12,6 +12,7 @@ from services.cases.exceptions import CaseChanged
 from services.cases.intake import case_id_for, journal_step, new_case
 from services.cases.policy import CasePolicy
 from services.cases.repository import CasesStore
+from services.cases.rights import RIGHTS, check_condition
 from services.cases.roster import Roster, scope_of
 from shared.actor import Actor
 from shared.errors import field_error
@@ -27,13 +28,14 @@ def report(store: CasesStore, roster: Roster, actor: Actor, data: Mapping, polic
         raise field_error("category", f"not in the taxonomy: {data['category']}")
     unit = roster.unit(data["unit_id"])
     actor.require([*unit["ancestors"], unit["unit_id"]])
-    case_id = case_id_for(data, actor.who, store.journal.new_id)
+    case_id = case_id_for(data, actor.key, store.journal.new_id)
     if data.get("external_ref") or data.get("request_id"):
         existing = store.cases.find(case_id)
         if existing is not None:
             actor.require(existing["lineage"])
             return existing
-    case = new_case(case_id, data, unit, scope_of(unit), policy.taxonomy.label(data["category"]), now)
+    case = new_case(case_id, data, unit, scope_of(unit), policy.taxonomy.label(data["category"]), now, policy.zone)
+    case["reported_by"] = {"who": actor.who, "role": actor.role}
     case["counted"] = counting.counted_after(None, case)
     step = journal_step(None, case, None, actor.as_dict(), now, policy.supervise_every, data.get("request_id"))
     try:
@@ -62,6 +64,9 @@ def _act(store: CasesStore, actor: Actor, case_id: str, command: str, data: Mapp
     for attempt in range(RETRIES):
         case = store.cases.get(case_id)
         actor.require(case["lineage"])
+        condition = RIGHTS.rule(command, actor.role)  # None: a step no RPC takes (supervision)
+        if condition is not None:
+            check_condition(condition, actor, case, data)
         if applied(case.get("timeline"), request_id, actor.who):
             return case, False
         now = clock()

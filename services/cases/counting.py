@@ -3,7 +3,8 @@
 Counters are kept per node of the tree (from the district down to the building) and per
 day and month the case was *received*, so a period's figures describe the cases received in
 it and what has become of them. A counter document `<node>:<YYYY-MM-DD|YYYY-MM>` holds
-`c.<category>.<metric>`: small, whatever the number of cases.
+`c.<category>.<metric>`: small, whatever the number of cases. A unit or household has no
+counters (too fine, and few cases): its figures are `tally` of the cases received there.
 """
 
 from collections.abc import Iterable, Mapping
@@ -17,6 +18,8 @@ MILESTONES = (
 #: Counted once per evaluation.
 PER_EVALUATION = ("evaluations", "satisfied")
 METRICS = MILESTONES + PER_EVALUATION
+#: Levels without counters; their figures are tallied from their cases.
+TALLIED_LEVELS = frozenset({"unit", "household"})
 
 
 def reached(case: Mapping) -> set[str]:
@@ -68,12 +71,22 @@ def deltas(before: Mapping | None, after: Mapping) -> dict[str, dict[str, int]]:
     return out
 
 
+def case_metrics(case: Mapping) -> dict[str, int]:
+    """What one case adds to the figures of the nodes it is counted under: metric → amount."""
+    return dict.fromkeys(reached(case), 1) | evaluation_counts(case)
+
+
+def tally(cases: Iterable[Mapping]) -> dict[str, dict[str, int]]:
+    """Category → metric totals of these cases, as the counters of a node would hold them."""
+    return add_up({case["category"]: case_metrics(case)} for case in cases)
+
+
 def expected_counters(cases: Iterable[Mapping]) -> dict[str, dict[str, int]]:
     """What the counter documents must hold for these cases: counter id → `category.metric` →
     count, zeros left out. For reconciling the statistics with the cases they count."""
     expected: dict[str, dict[str, int]] = {}
     for case in cases:
-        metrics = dict.fromkeys(reached(case), 1) | evaluation_counts(case)
+        metrics = case_metrics(case)
         for node in case["scope"]:
             for period in periods(date.fromisoformat(case["received_day"])):
                 bucket = expected.setdefault(f"{node}:{period}", {})

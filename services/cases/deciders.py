@@ -29,6 +29,7 @@ class NothingToDo(Exception):
 
 
 def self_resolve(case: Mapping, data: Mapping, now: datetime, policy: CasePolicy, step: Step) -> None:
+    _meeting_note(case, data, step)
     step.changes.update({"result": data["result"], "resolved_at": now, "self_resolved": True})
     step.detail["result"] = data["result"]
 
@@ -79,9 +80,28 @@ def mediate(case: Mapping, data: Mapping, now: datetime, policy: CasePolicy, ste
 
 
 def resolve(case: Mapping, data: Mapping, now: datetime, policy: CasePolicy, step: Step) -> None:
+    _meeting_note(case, data, step)
     due = (case.get("deadlines") or {}).get("resolution")
     step.changes.update({"result": data["result"], "resolved_at": now, "resolved_on_time": due is None or now <= due})
     step.detail["result"] = data["result"]
+
+
+def unrecorded_meetings(case: Mapping) -> list[str]:
+    """The meetings linked to the case whose record has not reached it."""
+    return sorted(set(case.get("meetings") or ()) - set(case.get("meetings_recorded") or ()))
+
+
+def _meeting_note(case: Mapping, data: Mapping, step: Step) -> None:
+    """A case resolved while a linked meeting is unrecorded says why (`meeting_note`, e.g.
+    "会议未召开，因…"), and its timeline names those meetings."""
+    pending = unrecorded_meetings(case)
+    if not pending:
+        return
+    if not data.get("meeting_note"):
+        raise field_error("meeting_note", f"required: linked meeting not recorded ({', '.join(pending)}); "
+                                          "say why, e.g. 会议未召开，因…")
+    step.changes["meeting_note"] = data["meeting_note"]
+    step.detail.update({"meeting_note": data["meeting_note"], "meetings_not_recorded": pending})
 
 
 def evaluate(case: Mapping, data: Mapping, now: datetime, policy: CasePolicy, step: Step) -> None:
@@ -89,6 +109,8 @@ def evaluate(case: Mapping, data: Mapping, now: datetime, policy: CasePolicy, st
     if not satisfied and not data.get("reason"):
         raise field_error("reason", "required when the resident is not satisfied")
     verdict = {"satisfied": satisfied, "reason": data.get("reason"), "comment": data.get("comment"), "at": now}
+    if data.get("on_behalf_of_reporter"):  # recorded by staff or a leader: how the verdict was obtained
+        verdict["on_behalf_of_reporter"] = data["on_behalf_of_reporter"]
     step.changes["evaluations"] = [*case.get("evaluations", []), verdict]
     step.detail.update({k: v for k, v in verdict.items() if k != "at"})
     if satisfied:
@@ -174,6 +196,26 @@ def supervision_due(case: Mapping, level: int, now: datetime, every: timedelta) 
 
 def link_meeting(case: Mapping, data: Mapping, now: datetime, policy: CasePolicy, step: Step) -> None:
     step.changes["meetings"] = sorted({*case.get("meetings", []), data["meeting_id"]})
+    step.detail.update(data)
+
+
+def post_meeting_outcome(case: Mapping, data: Mapping, now: datetime, policy: CasePolicy, step: Step) -> None:
+    """A linked meeting's record (outcome, votes, decision, cost split) on the timeline, once
+    per meeting: the case keeps the meetings posted to it."""
+    posted = case.get("meetings_recorded") or []
+    if data["meeting_id"] in posted:
+        raise NothingToDo
+    step.changes["meetings_recorded"] = sorted({*posted, data["meeting_id"]})
+    step.changes["meetings"] = sorted({*case.get("meetings", []), data["meeting_id"]})
+    step.detail.update(data)
+
+
+def post_meeting_payment(case: Mapping, data: Mapping, now: datetime, policy: CasePolicy, step: Step) -> None:
+    """A household's payment of its share of a linked meeting's cost, once per share."""
+    key, posted = f"{data['meeting_id']}:{data['share']}", case.get("meeting_payments") or []
+    if key in posted:
+        raise NothingToDo
+    step.changes["meeting_payments"] = sorted({*posted, key})
     step.detail.update(data)
 
 

@@ -2,31 +2,34 @@
 
 import hashlib
 from collections.abc import Callable, Mapping
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 
 from services.cases import counting
 from services.cases.lifecycle import ACTIVE, Step
-from shared.clock import local_date, plain
+from shared.clock import SHANGHAI, plain
 from shared.events import envelope
 from shared.privacy import mask_phone
 
 WATCHES = "deadline_watches"
 
 
-def case_id_for(data: Mapping, who: str, fresh: Callable[[], str]) -> str:
+def case_id_for(data: Mapping, caller: str, fresh: Callable[[], str]) -> str:
     """A stable id when the report names its origin, so the same report twice is one case: a
-    hotline ticket (whoever sends it) or the caller's own request id (per caller); otherwise
-    `fresh()`."""
+    reference in another system (a hotline ticket) or the caller's own request id, each scoped
+    to the caller (`Actor.key`), so another caller naming the same one opens its own case and
+    never reaches this one; otherwise `fresh()`."""
     if data.get("external_ref"):
-        origin = f"{data['channel']}:{data['external_ref']}"
+        origin = f"{data['channel']}:{caller}:ref:{data['external_ref']}"
     elif data.get("request_id"):
-        origin = f"{data['channel']}:{who}:{data['request_id']}"
+        origin = f"{data['channel']}:{caller}:request:{data['request_id']}"
     else:
         return fresh()
     return f"case_{hashlib.sha256(origin.encode()).hexdigest()[:22]}"
 
 
-def new_case(case_id: str, data: Mapping, unit: Mapping, scope: list[str], label: str, now: datetime) -> dict:
+def new_case(case_id: str, data: Mapping, unit: Mapping, scope: list[str], label: str, now: datetime,
+             zone: tzinfo = SHANGHAI) -> dict:
+    """A case as reported; `received_day` is the day of `now` in `zone` (what statistics count by)."""
     return {
         "_id": case_id, "version": 1, "state": "reported",
         "channel": data["channel"], "external_ref": data.get("external_ref"),
@@ -35,7 +38,7 @@ def new_case(case_id: str, data: Mapping, unit: Mapping, scope: list[str], label
         "category": data["category"], "category_label": label, "urgency": data["urgency"],
         "place": data.get("place", "shared"), "description": data["description"],
         "photos": list(data.get("photos", [])),
-        "reported_at": now, "received_day": local_date(now).isoformat(), "reported_by": None,
+        "reported_at": now, "received_day": now.astimezone(zone).date().isoformat(), "reported_by": None,
         "deadlines": {}, "overdue": [], "evaluations": [], "mediations": [], "meetings": [], "counted": [],
         "updated_at": now,
     }

@@ -8,6 +8,7 @@ state it leads to, the event it causes, its decider, the input schema of its RPC
     accepted/in_progress ─progress/mediate→ in_progress ─resolve→ resolved ─evaluate→ closed | reopened
     reopened ─triage→ triaged …;  active ─suspend→ suspended ─resume→ (where it was)
     reported/escalated/triaged ─mark_duplicate→ duplicate
+    reported/active/suspended ─link_meeting→ (unchanged); not ended ─post_meeting_outcome/payment→ (unchanged)
 """
 
 from collections.abc import Callable, Mapping
@@ -26,6 +27,8 @@ from services.cases.deciders import (
     link_meeting,
     mark_duplicate,
     mediate,
+    post_meeting_outcome,
+    post_meeting_payment,
     progress,
     request_extension,
     resolve,
@@ -38,7 +41,8 @@ from services.cases.deciders import (
 from services.cases.policy import CasePolicy
 from shared.errors import InvalidTransition
 
-__all__ = ["ACTIVE", "COMMANDS", "STATES", "TERMINAL", "Command", "Step", "allowed", "check", "decide"]
+__all__ = ["ACTIVE", "COMMANDS", "STATE_LABELS", "STATES", "TERMINAL", "Command", "Step", "allowed", "check",
+           "decide"]
 
 ACTIVE = frozenset({"escalated", "triaged", "dispatched", "accepted", "in_progress", "reopened"})
 AWAITING_VERDICT = frozenset({"self_resolved", "resolved"})
@@ -83,7 +87,17 @@ COMMANDS: dict[str, Command] = {  # name: Command(sources, target, event, decide
     "decide_extension": Command(HANDLING, None, "case_extension_decided", decide_extension, "DecideExtension"),
     "mark_duplicate": Command(UNASSIGNED, "duplicate", "case_marked_duplicate", mark_duplicate, "MarkDuplicate"),
     "flag_overdue": Command(ACTIVE, None, "case_overdue", flag_overdue, None),
-    "link_meeting": Command(STATES - TERMINAL, None, "case_meeting_linked", link_meeting, None),
+    "link_meeting": Command(ACTIVE | {"reported", "suspended"}, None, "case_meeting_linked", link_meeting, None),
+    "post_meeting_outcome": Command(STATES - TERMINAL, None, "case_meeting_recorded", post_meeting_outcome, None),
+    "post_meeting_payment": Command(STATES - TERMINAL, None, "case_meeting_payment_recorded", post_meeting_payment,
+                                    None),
+}
+
+#: Each state as people say it (the `labels` RPC).
+STATE_LABELS: dict[str, str] = {
+    "reported": "已登记", "escalated": "已上报", "triaged": "已研判", "dispatched": "已交办", "accepted": "已受理",
+    "in_progress": "办理中", "suspended": "已挂起", "self_resolved": "已自行解决", "resolved": "已办结",
+    "reopened": "重新办理", "closed": "已销号", "duplicate": "重复件",
 }
 
 

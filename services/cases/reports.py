@@ -1,16 +1,20 @@
 """Cases as one actor sees them: views with the reporter's number masked unless the role
 needs it (each unmasked read audited), search, and statistics from counters."""
 
-from collections.abc import Mapping
-from datetime import date, timedelta
+from collections.abc import Iterator, Mapping
+from datetime import date
 
-from services.cases import counting
+from services.cases import counting, meetings
+from services.cases.periods import period_buckets
 from services.cases.repository import CasesStore
+from services.cases.rights import OWN_REPORT, RIGHTS, check_condition
 from services.cases.roster import Roster
 from shared.actor import ROOT_ROLES, Actor
 from shared.clock import plain
 from shared.privacy import mask_phone, sees_numbers
+from shared.rights import ANY
 
+TALLY_PAGE = 500  # cases read at a time to tally a unit's figures
 INTERNAL = ("_id", "counted", "opening")  # bookkeeping, not part of a case as callers see it
 SUMMARY_FIELDS = ("state", "category", "category_label", "urgency", "channel", "unit_id", "unit_path",
                   "community_id", "reported_at", "deadlines", "overdue", "external_ref", "version")
@@ -39,12 +43,15 @@ class CaseReader:
     def get(self, case_id: str) -> dict:
         case = self.store.cases.get(case_id)
         self.actor.require(case["lineage"])
+        check_condition(RIGHTS.rule("get_case", self.actor.role) or ANY, self.actor, case, {})
         return self.view(case, "get_case")
 
     def search(self, data: Mapping) -> dict:
         query: dict = {}
         if self.actor.role not in ROOT_ROLES:
             query["lineage"] = self.actor.jurisdiction[-1] if self.actor.jurisdiction else "-"
+        if RIGHTS.rule("search", self.actor.role) == OWN_REPORT:
+            query.update({"reported_by.who": self.actor.who, "reported_by.role": self.actor.role})
         if data.get("node_id"):
             query = {"$and": [query, {"lineage": data["node_id"]}]} if query else {"lineage": data["node_id"]}
         if data.get("state"):
@@ -66,13 +73,30 @@ class CaseReader:
                 "items": [self.summary(c) for c in cases]}
 
     def stats(self, roster: Roster, node_id: str, first: date, last: date) -> dict:
-        """Figures for the cases received under a node from `first` to `last` (local days)."""
+        """Figures for the cases received under any node from `first` to `last` (local days):
+        from the counters down to a building, tallied from the cases themselves at a unit or
+        household (`counting.TALLIED_LEVELS`)."""
         node = roster.node(node_id, "node_id")
         self.actor.require([*node["ancestors"], node["unit_id"]])
-        self.store.journal.settle()
-        parts = self.store.counters.parts(f"{node_id}:{bucket}" for bucket in period_buckets(first, last))
-        figures = counting.summary(counting.add_up(parts))
-        return {"node_id": node_id, "date_from": first.isoformat(), "date_to": last.isoformat(), **figures}
+        if node.get("level") in counting.TALLIED_LEVELS:
+            per_category = counting.tally(self._received_under(node["unit_id"], first, last))
+        else:
+            self.store.journal.settle()
+            buckets = period_buckets(first, last)
+            per_category = counting.add_up(self.store.counters.parts(f"{node['unit_id']}:{b}" for b in buckets))
+        return {"node_id": node["unit_id"], "level": node.get("level"), "date_from": first.isoformat(),
+                "date_to": last.isoformat(), **counting.summary(per_category)}
+
+    def _received_under(self, node_id: str, first: date, last: date) -> Iterator[Mapping]:
+        """The cases received at or under a node from `first` to `last`, a page at a time."""
+        query = {"lineage": node_id, "received_day": {"$gte": first.isoformat(), "$lte": last.isoformat()}}
+        offset = 0
+        while True:
+            total, page = self.store.cases.search(query, offset, TALLY_PAGE)
+            yield from page
+            offset += len(page)
+            if not page or offset >= total:
+                return
 
     def _reporter(self, case: Mapping) -> dict:
         reporter = dict(case.get("reporter") or {})
@@ -86,25 +110,20 @@ class CaseReader:
 
 
 def meeting_view(meeting: Mapping) -> dict:
-    """The meeting as callers see it, without the request ids kept to recognise repeats."""
-    view = {"meeting_id": meeting["_id"], **{k: v for k, v in meeting.items() if k not in ("_id", "recorded_request")}}
+    """The meeting as callers see it: without the request ids kept to recognise repeats, with
+    the payments summed up (paid, unpaid, amounts) and the linked cases its record reached
+    (`posted_to`), skipped as ended (`not_posted`: case → state) or has yet to reach (`posting_pending`)."""
+    hidden = ("_id", "recorded_request", "posted")
+    view = {"meeting_id": meeting["_id"], **{k: v for k, v in meeting.items() if k not in hidden}}
+    view["linked_cases"] = meetings.linked_cases(meeting)
+    if meeting.get("state") == "held":
+        posted = meeting.get("posted") or {}
+        view["posted_to"] = [c for c in view["linked_cases"] if c in posted and not posted[c].get("skipped")]
+        view["not_posted"] = {c: mark["skipped"] for c, mark in posted.items() if mark.get("skipped")}
+        view["posting_pending"] = [c for c in view["linked_cases"] if c not in posted]
     if view.get("cost_split"):
+        shares = view["cost_split"]["shares"]
         view["cost_split"] = {**view["cost_split"], "shares": [
-            {k: v for k, v in share.items() if k != "paid_request"} for share in view["cost_split"]["shares"]]}
+            {k: v for k, v in share.items() if k not in ("paid_request", "posted")} for share in shares]}
+        view["payments"] = meetings.payment_summary(shares)
     return plain(view)
-
-
-def period_buckets(first: date, last: date) -> list[str]:
-    """Counter suffixes covering the days from `first` to `last`: whole months as `YYYY-MM`,
-    the days of partial months as `YYYY-MM-DD`."""
-    buckets, day = [], first
-    while day <= last:
-        month_start = day.replace(day=1)
-        next_month = (month_start + timedelta(days=32)).replace(day=1)
-        if day == month_start and next_month - timedelta(days=1) <= last:
-            buckets.append(day.isoformat()[:7])
-            day = next_month
-        else:
-            buckets.append(day.isoformat())
-            day += timedelta(days=1)
-    return buckets

@@ -1,4 +1,5 @@
-"""What cases asks rosters over RPC, with timeouts and a short-lived cache of units."""
+"""What cases asks rosters over RPC, with timeouts and a short-lived cache of units that
+forgets a unit as soon as rosters announces it changed (`unit_changed`)."""
 
 from collections.abc import Mapping
 from typing import Any
@@ -13,19 +14,35 @@ from shared.ttlcache import TTLCache
 
 
 class RosterCache(DependencyProvider):
-    """One cache of rosters' answers per service instance.
+    """One cache of rosters' answers per service instance, kept current by `forget`.
 
-    Config: `ROSTER_CACHE_SECONDS` (default 60; a unit renamed or moved in rosters is seen
-    here within that time), `ROSTER_TIMEOUT_SECONDS` (default 10).
+    Config: `ROSTER_CACHE_SECONDS` (default 60: the longest a unit changed in rosters is seen
+    here as it was, when its `unit_changed` never arrived), `ROSTER_TIMEOUT_SECONDS` (default 10).
     """
 
     def setup(self) -> None:
         config = self.container.config
         self.units = TTLCache(float(config.get("ROSTER_CACHE_SECONDS", 60)))
         self.timeout = float(config.get("ROSTER_TIMEOUT_SECONDS", 10))
+        self.generation = 0  # forgets so far: a unit read before the latest one is not kept
 
     def get_dependency(self, worker_ctx) -> "RosterCache":
         return self
+
+    def forget(self, unit_id: str, subtree: bool = False) -> None:
+        """Rosters changed this unit; with `subtree` (a rename or move) the units below it too,
+        so every cached unit is read again."""
+        self.generation += 1
+        if subtree:
+            self.units = TTLCache(self.units.seconds, self.units.max_entries)
+        else:
+            self.units.forget(unit_id)
+
+    def keep(self, unit_id: str, unit: Mapping, read_at: int) -> None:
+        """Cache a unit read when `generation` was `read_at`, unless a forget came meanwhile (the
+        read may predate that change)."""
+        if read_at == self.generation:
+            self.units.put(unit_id, unit)
 
 
 class Roster:
@@ -47,13 +64,14 @@ class Roster:
         """Any node of the tree, or a validation error naming `field` when there is none."""
         unit = self.cache.units.get(unit_id)
         if unit is None:
+            read_at = self.cache.generation
             try:
                 unit = self._call("get_unit", unit_id=unit_id)
             except (LinliError, RemoteError) as error:  # rosters' errors, known here by their code only
                 if remote_code(error) != NotFound.code:
                     raise
                 raise field_error(field, "no such unit in the roster") from None
-            self.cache.units.put(unit_id, unit)
+            self.cache.keep(unit_id, unit, read_at)
         return unit
 
     def unit(self, unit_id: str, field: str = "unit_id") -> Mapping:

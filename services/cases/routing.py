@@ -15,7 +15,7 @@ from shared import plugins
 GROUP = "linli.case_routing"
 
 #: The kinds of party a case can be dispatched to.
-PARTY_KINDS = ("person", "community", "property_company", "department", "support_team")
+PARTY_KINDS = ("person", "community", "property_company", "owners_committee", "department", "support_team")
 
 
 @dataclass(frozen=True)
@@ -25,9 +25,10 @@ class Suggestion:
     reason: str
     party_id: str | None = None
     mediation: bool = False
+    co_handlers: tuple[dict, ...] = ()  # parties to dispatch beside it: {kind, name, party_id}
 
     def as_dict(self) -> dict:
-        return asdict(self)
+        return {**asdict(self), "co_handlers": [dict(p) for p in self.co_handlers]}
 
 
 Router = Callable[[Mapping, Sequence[Mapping]], Suggestion]
@@ -60,6 +61,10 @@ PROPERTY_WORK = {"drains", "water_pipes", "leaks", "street_lights", "sanitation"
 DISPUTES = {"neighbour_dispute", "noise"}
 #: Categories for the community's service teams.
 SERVICES = {"elderly_services", "livelihood"}
+#: Building on or occupying a roof (私搭乱建, 楼顶违建, rooftop plots): in an estate with a
+#: property company it is first the company's and the owners' committee's to stop.
+ROOFTOP_CATEGORIES = {"illegal_building", "shared_space"}
+ROOF_WORDS = ("楼顶", "屋顶", "天台", "顶楼")
 
 
 def reference(case: Mapping, chain: Sequence[Mapping]) -> Suggestion:
@@ -69,16 +74,17 @@ def reference(case: Mapping, chain: Sequence[Mapping]) -> Suggestion:
     community = level(chain, "community") or chain[-1]
     if category in DISPUTES or (category == "leaks" and place == "home"):
         return _mediation(chain, community)
+    estate = estate_of(chain)
+    if category in ROOFTOP_CATEGORIES and on_the_roof(case) and _has_property_company(estate):
+        return _rooftop(case, estate)
     if category in DEPARTMENTS:
         department = DEPARTMENTS[category]
         return Suggestion("department", department, f"{case['category_label']}属{department}职责，由社区分类交办")
     if category in SERVICES:
         return Suggestion("support_team", "党员志愿服务队", "养老与民生服务由社区组织志愿服务队认领")
-    estate = estate_of(chain)
     if category in PROPERTY_WORK and estate is not None and place != "street":
-        facts = estate.get("facts") or {}
-        if facts.get("has_property_company"):
-            company = facts.get("property_company") or f"{estate['name']}物业"
+        if _has_property_company(estate):
+            company = _company(estate)
             where = "户内" if place == "home" else "小区公共区域"
             return Suggestion("property_company", company,
                               f"{estate['name']}有物业服务企业，{where}{case['category_label']}由物业负责")
@@ -86,6 +92,29 @@ def reference(case: Mapping, chain: Sequence[Mapping]) -> Suggestion:
                           party_id=community.get("unit_id"))
     return Suggestion("community", community["name"], "未匹配专门责任方，由社区分析研判后交办",
                       party_id=community.get("unit_id"))
+
+
+def on_the_roof(case: Mapping) -> bool:
+    """Reported on a roof (`place` rooftop) or described as being there."""
+    return case.get("place") == "rooftop" or any(word in (case.get("description") or "") for word in ROOF_WORDS)
+
+
+def _has_property_company(estate: Mapping | None) -> bool:
+    return estate is not None and bool((estate.get("facts") or {}).get("has_property_company"))
+
+
+def _company(estate: Mapping) -> str:
+    return (estate.get("facts") or {}).get("property_company") or f"{estate['name']}物业"
+
+
+def _rooftop(case: Mapping, estate: Mapping) -> Suggestion:
+    """The property company first, with the owners' committee: the roof is the owners' shared
+    part, which the company manages; 城管执法 only when they cannot stop it."""
+    committee = (estate.get("facts") or {}).get("owners_committee") or f"{estate['name']}业主委员会"
+    return Suggestion("property_company", _company(estate),
+                      f"{estate['name']}有物业服务企业，楼顶属业主共有部位，{case['category_label']}先由物业会同"
+                      f"业主委员会劝阻整改；劝阻无效再报城管执法",
+                      co_handlers=({"kind": "owners_committee", "name": committee, "party_id": None},))
 
 
 def _mediation(chain: Sequence[Mapping], community: Mapping) -> Suggestion:

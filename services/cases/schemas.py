@@ -1,28 +1,46 @@
 """Cases' boundary: every RPC argument set and every result, as marshmallow schemas."""
 
+from datetime import UTC, date, datetime
 from functools import cache
 
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from services.cases.lifecycle import COMMANDS
+from services.cases.meetings import households_attending
 from services.cases.routing import PARTY_KINDS
-from services.cases.taxonomy import CHANNELS, URGENCIES
-from shared.schemas import MAX_OFFSET, StrictSchema, request_id_field
+from services.cases.taxonomy import CHANNELS, PLACES, URGENCIES
+from shared.schemas import MAX_OFFSET, StrictSchema, name_field, request_id_field
 
 Id = fields.String(required=True, validate=validate.Length(min=1, max=80))
 Text = fields.String(required=True, validate=validate.Length(min=1, max=2000))
 Note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
-PHONE = validate.Regexp(r"^1\d{10}$|^0\d{2,3}-?\d{7,8}$", error="must be a mobile or landline number")
+# `\Z`, not `$`: `$` also matches before a final newline, so "13800000000\n" would pass
+PHONE = validate.Regexp(r"^1\d{10}\Z|^0\d{2,3}-?\d{7,8}\Z", error="must be a mobile or landline number")
 Photos = fields.List(fields.String(validate=validate.Length(min=1, max=300)), load_default=list,
                      validate=validate.Length(max=20))
-CATEGORY_CODE = validate.Regexp(r"^[a-z_]{2,40}$", error="must be a category code")
+CATEGORY_CODE = validate.Regexp(r"^[a-z_]{2,40}\Z", error="must be a category code")
 
 MAX_COUNT = 100_000  # households or votes in one meeting (as `eligible`)
 MAX_ITEM = 99  # agenda items of one meeting
+MAX_VOTES = 5000  # vote rows recorded for one meeting
+MAX_CASES_PER_ITEM = 50  # cases linked to one agenda item
+MAX_STATES = 20  # states one search asks for
+LAST_YEAR = 9998  # the last year a day or moment may fall in, so the day and month after it still exist
+DAY = validate.Range(min=date(1, 1, 1), max=date(LAST_YEAR, 12, 31), error=f"must be in the years 1 to {LAST_YEAR}")
+
+
+def in_years(moment: datetime) -> None:
+    """A moment whose UTC time falls in the years 1 to `LAST_YEAR`."""
+    try:
+        year = moment.astimezone(UTC).year
+    except OverflowError:
+        year = 0
+    if not 1 <= year <= LAST_YEAR:
+        raise ValidationError(f"must be in the years 1 to {LAST_YEAR} (UTC)")
 
 
 class Reporter(StrictSchema):
-    name = fields.String(required=True, validate=validate.Length(min=1, max=50))
+    name = name_field(50)
     phone = fields.String(load_default=None, allow_none=True, validate=PHONE)
     household = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100))
 
@@ -33,7 +51,7 @@ class Report(StrictSchema):
     unit_id = Id
     category = fields.String(required=True, validate=CATEGORY_CODE)
     urgency = fields.String(load_default="normal", validate=validate.OneOf(list(URGENCIES)))
-    place = fields.String(load_default="shared", validate=validate.OneOf(["home", "shared", "street"]))
+    place = fields.String(load_default="shared", validate=validate.OneOf(list(PLACES)))
     description = Text
     photos = Photos
     external_ref = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=100))
@@ -59,6 +77,7 @@ class WithNote(CaseCommand):
 
 class Result(CaseCommand):
     result = Text
+    meeting_note = Note  # why a linked meeting was never recorded (e.g. 会议未召开，因…); required then
 
 
 class Reason(CaseCommand):
@@ -73,7 +92,7 @@ class Triage(CaseCommand):
 
 class Party(StrictSchema):
     kind = fields.String(required=True, validate=validate.OneOf(PARTY_KINDS))
-    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    name = name_field(100)
     party_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=80))
 
 
@@ -90,13 +109,13 @@ class Progress(CaseCommand):
 
 
 class MediationParty(StrictSchema):
-    name = fields.String(required=True, validate=validate.Length(min=1, max=50))
+    name = name_field(50)
     household = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100))
     side = fields.String(required=True, validate=validate.OneOf(["claimant", "respondent"]))
 
 
 class Mediate(CaseCommand):
-    mediator = fields.String(required=True, validate=validate.Length(min=1, max=50))
+    mediator = name_field(50)
     parties = fields.List(fields.Nested(MediationParty), required=True, validate=validate.Length(min=2, max=10))
     agreement = Text
     compensation_fen = fields.Integer(load_default=0, strict=True, validate=validate.Range(min=0, max=10**10))
@@ -107,6 +126,7 @@ class Evaluate(CaseCommand):
     satisfied = fields.Boolean(required=True)
     reason = Note
     comment = Note
+    on_behalf_of_reporter = Note  # staff or a leader recording the reporter's verdict: how it was obtained
 
 
 class RequestExtension(CaseCommand):
@@ -125,7 +145,8 @@ class MarkDuplicate(CaseCommand):
 
 class Search(StrictSchema):
     node_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=80))
-    state = fields.List(fields.String(validate=validate.Length(min=1, max=30)), load_default=None, allow_none=True)
+    state = fields.List(fields.String(validate=validate.Length(min=1, max=30)), load_default=None, allow_none=True,
+                        validate=validate.Length(max=MAX_STATES))
     category = fields.String(load_default=None, allow_none=True, validate=CATEGORY_CODE)
     overdue = fields.Boolean(load_default=None, allow_none=True)
     date_from = fields.Date(load_default=None, allow_none=True)
@@ -136,11 +157,13 @@ class Search(StrictSchema):
 
 class Stats(StrictSchema):
     node_id = Id
-    date_from = fields.Date(required=True)
-    date_to = fields.Date(required=True)
+    date_from = fields.Date(load_default=None, allow_none=True, validate=DAY)  # default: this month's first day
+    date_to = fields.Date(load_default=None, allow_none=True, validate=DAY)  # default: today (local days)
 
     @validates_schema
     def period_in_order(self, data, **kwargs):
+        if data.get("date_from") is None or data.get("date_to") is None:
+            return  # defaults are checked once filled in
         if data["date_to"] < data["date_from"]:
             raise ValidationError("must not be before date_from", "date_to")
         if (data["date_to"] - data["date_from"]).days > 3660:
@@ -149,7 +172,20 @@ class Stats(StrictSchema):
 
 class AgendaItem(StrictSchema):
     title = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    case_ids = fields.List(fields.String(validate=validate.Length(min=1, max=80)), load_default=list)
+    case_ids = fields.List(fields.String(validate=validate.Length(min=1, max=80)), load_default=list,
+                           validate=validate.Length(max=MAX_CASES_PER_ITEM))
+
+
+class Invitee(StrictSchema):
+    name = name_field(50)
+    role = fields.String(required=True, validate=validate.OneOf(["official", "household"]))
+    household = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=100))
+    person_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=80))
+
+    @validates_schema
+    def household_named(self, data, **kwargs):
+        if data["role"] == "household" and not data.get("household"):
+            raise ValidationError("an invited household names its household", "household")
 
 
 class ScheduleMeeting(StrictSchema):
@@ -157,12 +193,19 @@ class ScheduleMeeting(StrictSchema):
     node_id = Id
     kind = fields.String(load_default="building", validate=validate.OneOf(["building", "bench", "community"]))
     title = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    scheduled_at = fields.AwareDateTime(required=True)
+    scheduled_at = fields.AwareDateTime(required=True, validate=in_years)
+    invitees = fields.List(fields.Nested(Invitee), load_default=list, validate=validate.Length(max=2000))
     agenda = fields.List(fields.Nested(AgendaItem), required=True, validate=validate.Length(min=1, max=20))
+
+    @validates_schema
+    def households_invited_once(self, data, **kwargs):
+        households = [i["household"] for i in data.get("invitees") or () if i["role"] == "household"]
+        if len(set(households)) != len(households):
+            raise ValidationError("each household once", "invitees")
 
 
 class Attendee(StrictSchema):
-    name = fields.String(required=True, validate=validate.Length(min=1, max=50))
+    name = name_field(50)
     role = fields.String(required=True, validate=validate.OneOf(
         ["party_branch", "owners_committee", "property_company", "leader", "resident", "community"]))
     household = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100))
@@ -190,20 +233,25 @@ class CostSplit(StrictSchema):
 class RecordMeeting(StrictSchema):
     request_id = request_id_field()
     meeting_id = Id
-    eligible = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=100000))
+    held_at = fields.AwareDateTime(load_default=None, allow_none=True, validate=in_years)  # default: now
+    # eligible households; default: the households invited
+    eligible = fields.Integer(load_default=None, allow_none=True, strict=True,
+                              validate=validate.Range(min=1, max=MAX_COUNT))
     attendees = fields.List(fields.Nested(Attendee), required=True, validate=validate.Length(min=1, max=2000))
-    votes = fields.List(fields.Nested(Vote), required=True)
+    votes = fields.List(fields.Nested(Vote), required=True, validate=validate.Length(max=MAX_VOTES))
     minutes = Text
     decision = Text
     cost_split = fields.Nested(CostSplit, load_default=None, allow_none=True)
 
     @validates_schema
     def votes_fit_attendance(self, data, **kwargs):
+        """Households vote, one vote each; officials attend without voting or counting."""
+        households = len(households_attending(data["attendees"]))
         for vote in data["votes"]:
-            if vote["votes_for"] + vote["votes_against"] + vote["abstain"] > len(data["attendees"]):
-                raise ValidationError("more votes than attendees", "votes")
-        if len(data["attendees"]) > data["eligible"]:
-            raise ValidationError("more attendees than eligible members", "attendees")
+            if vote["votes_for"] + vote["votes_against"] + vote["abstain"] > households:
+                raise ValidationError("more votes than households attending", "votes")
+        if data.get("eligible") is not None and households > data["eligible"]:
+            raise ValidationError("more households attending than eligible", "attendees")
 
 
 class RecordPayment(StrictSchema):

@@ -6,14 +6,17 @@ rosters and the router, accept makes the caller the handler, mark_duplicate read
 original); the others are made from their declaration at the end of this module."""
 
 from nameko.dependency_providers import Config
+from nameko.events import BROADCAST, event_handler
 from nameko.rpc import RpcProxy
 
-from services.cases import commands, meetings_desk, schemas
+from services.cases import commands, labels, meetings_desk, schemas
 from services.cases.dependencies import CasePolicyProvider
 from services.cases.lifecycle import COMMANDS
+from services.cases.periods import stats_period
 from services.cases.policy import CasePolicy
 from services.cases.reports import CaseReader, meeting_view
 from services.cases.repository import JOURNAL, CasesStore
+from services.cases.rights import RIGHTS
 from services.cases.roster import Roster, RosterCache
 from shared.actor import CurrentActor
 from shared.clock import utcnow
@@ -30,6 +33,7 @@ REPORT = schemas.Report()
 
 class CasesService:
     name = "cases"
+    rights = RIGHTS  # who may call each RPC: checked before anything else
 
     store: CasesStore = MongoStore(CasesStore, "CASES_DB", journal=JOURNAL)
     actor = CurrentActor()
@@ -49,6 +53,12 @@ class CasesService:
 
     def _roster(self) -> Roster:
         return Roster(self.rosters, self.roster_cache)
+
+    @event_handler("rosters", "unit_changed", handler_type=BROADCAST, reliable_delivery=False)
+    def forget_changed_unit(self, event: dict) -> None:
+        """Every instance forgets its cached copy of a unit rosters changed: a retired unit
+        takes no more reports, a moved one counts its cases where it now is."""
+        self.roster_cache.forget(event["payload"]["unit_id"], bool(event["payload"].get("subtree")))
 
     def _command(self, command: str, data: dict) -> dict:
         """A declared command that needs nothing but the case and its own arguments."""
@@ -95,7 +105,16 @@ class CasesService:
     @rpc(expected_exceptions=EXPECTED)
     def stats(self, **data) -> dict:
         query = schemas.Stats().load_or_raise(data)
-        return self._reader().stats(self._roster(), query["node_id"], query["date_from"], query["date_to"])
+        today = utcnow().astimezone(self.policy.zone).date()
+        first, last = stats_period(query["date_from"], query["date_to"], today)
+        return self._reader().stats(self._roster(), query["node_id"], first, last)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def labels(self, **data) -> dict:
+        """Every code with its Chinese label: categories (and groups), channels, urgencies, states."""
+        self.actor()
+        StrictSchema().load_or_raise(data)
+        return labels.catalogue(self.policy.taxonomy)
 
     @rpc(expected_exceptions=EXPECTED)
     def journal_state(self, **data) -> dict:
@@ -115,13 +134,13 @@ class CasesService:
     @once
     def record_meeting(self, **data) -> dict:
         request = schemas.RecordMeeting().load_or_raise(data)
-        return meeting_view(meetings_desk.record(self.store, self.actor(), request, utcnow()))
+        return meeting_view(meetings_desk.record(self.store, self.actor(), request, self.policy, utcnow))
 
     @rpc(expected_exceptions=EXPECTED)
     @once
     def record_payment(self, **data) -> dict:
         request = schemas.RecordPayment().load_or_raise(data)
-        return meeting_view(meetings_desk.record_payment(self.store, self.actor(), request, utcnow()))
+        return meeting_view(meetings_desk.record_payment(self.store, self.actor(), request, self.policy, utcnow))
 
     @rpc(expected_exceptions=EXPECTED)
     def get_meeting(self, **data) -> dict:

@@ -7,7 +7,7 @@ Each takes the store, the acting `Actor` and validated input, and returns the st
 from collections.abc import Callable
 
 from services.rosters import appointments as flow
-from services.rosters import tree
+from services.rosters import placekeeping, places, tree
 from services.rosters.announcements import appointment_payload, day, unit_changed
 from services.rosters.exceptions import Conflict, PhoneTaken
 from services.rosters.ids import person_id_for
@@ -22,10 +22,20 @@ from shared.requests import applied
 
 
 def register_person(store: RostersStore, actor: Actor, data: dict) -> dict:
-    """One person per phone: registering a known phone again returns that person when every
-    detail given matches, and is a `PhoneTaken` conflict naming `phone` when any differs."""
+    """One person per phone, homed inside the caller's jurisdiction (a caller who is not root
+    must name the home). Registering a known phone again returns that person when every detail
+    given matches, and is a `PhoneTaken` conflict naming `phone` when any differs; when the
+    caller may not see that person, the conflict names nothing of them (not even which details
+    differ)."""
     data = {k: v for k, v in data.items() if k != "request_id"}
+    if data.get("home_unit_id"):
+        actor.require(tree.lineage(store.units.get(data["home_unit_id"], "home_unit_id")))
+    elif not places.is_root(actor):
+        raise field_error("home_unit_id", "is required: register people where they live, inside your jurisdiction")
     person, created = enrol_person(store, data)
+    if not created and not places.sees(actor, person):
+        raise PhoneTaken(f"phone {mask_phone(data['phone'])} is already registered",
+                         [{"field": "phone", "reason": "already registered"}])
     differing = [] if created else [k for k, v in data.items() if person.get(k) != v]
     if differing:
         raise PhoneTaken(f"phone {mask_phone(data['phone'])} is registered with other details",
@@ -37,18 +47,18 @@ def register_person(store: RostersStore, actor: Actor, data: dict) -> dict:
 def enrol_person(store: RostersStore, data: dict) -> tuple[dict, bool]:
     """The person with this phone, registered now unless already known (then kept as stored):
     (person, created). The id derives from the phone, so of callers registering one phone at
-    once exactly one creates the person."""
-    if data.get("home_unit_id"):
-        store.units.get(data["home_unit_id"], "home_unit_id")
+    once exactly one creates the person. Its places start at its home (`services.rosters.places`)."""
+    home = store.units.get(data["home_unit_id"], "home_unit_id") if data.get("home_unit_id") else None
     person_id = person_id_for(store.person_key, data["phone"])
-    return store.people.insert_new({"_id": person_id, **data, "created_at": utcnow()})
+    return store.people.insert_new({"_id": person_id, **data, "places": places.places_of([home] if home else []),
+                                    "created_at": utcnow()})
 
 
 def apply(store: RostersStore, actor: Actor, data: dict, appointment_id: str | None = None) -> dict:
     """A new applicant; with a derived `appointment_id` (imports, or one derived here from a
     `request_id`) an existing one is returned."""
     if appointment_id is None and data.get("request_id"):
-        appointment_id = derived_id("appt", actor.who, data["request_id"])
+        appointment_id = derived_id("appt", actor.key, data["request_id"])
     person = store.people.get(data["person_id"], "person_id")
     unit = store.units.get(data["unit_id"])
     actor.require(tree.lineage(unit))
@@ -62,9 +72,12 @@ def apply(store: RostersStore, actor: Actor, data: dict, appointment_id: str | N
         "role": data["role"], "status": "applicant",
         "certificate_no": None, "work_id": None, "term_start": None, "term_end": None, "ended_reason": None,
         "history": [{"status": "applicant", "at": to_iso(utcnow()), "by": actor.who}],
+        "lineage": tree.lineage(unit), "places_pending": True,
     }
     stored, _ = store.appointments.insert_new(appointment)
-    return stored
+    if stored.get("places_pending"):
+        placekeeping.note_appointment(store, stored)
+    return {k: v for k, v in stored.items() if k != "places_pending"}
 
 
 def screen(store: RostersStore, actor: Actor, data: dict) -> dict:

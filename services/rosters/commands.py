@@ -9,6 +9,7 @@ from pymongo.errors import DuplicateKeyError
 from services.rosters import tree
 from services.rosters.announcements import unit_changed
 from services.rosters.appointing import settle_leaders
+from services.rosters.exceptions import UnitStillHasUnits
 from services.rosters.repository import RostersStore
 from shared.actor import Actor
 from shared.clock import utcnow
@@ -17,14 +18,18 @@ from shared.events import envelope
 from shared.ids import derived_id, new_id
 
 
-def create_unit(store: RostersStore, actor: Actor, data: dict) -> dict:
-    """A new unit under its parent; with a `request_id`, its id derives from the request, so a
-    repeat finds the unit the first call made."""
-    unit_id = derived_id("unit", actor.who, data["request_id"]) if data.get("request_id") else new_id("unit")
-    if data.get("request_id") and (made := store.units.find(unit_id)) is not None:
+def create_unit(store: RostersStore, actor: Actor, data: dict, unit_id: str | None = None) -> dict:
+    """A new unit under its parent, named unlike its active siblings; with a `request_id`, its
+    id derives from the request, so a repeat finds the unit the first call made (as it does
+    with an id given, as imports do)."""
+    derived = data.get("request_id") or unit_id
+    unit_id = unit_id or (derived_id("unit", actor.key, data["request_id"]) if derived else new_id("unit"))
+    if derived and (made := store.units.find(unit_id)) is not None:
         return made
     parent = store.units.get(data["parent_id"], "parent_id") if data.get("parent_id") else None
     actor.require(tree.lineage(parent) if parent else [])
+    if parent and parent.get("retired"):
+        raise field_error("parent_id", "the unit is retired")
     community = store.units.community_of(parent) if parent else None
     tree.check_child_level(parent, data["level"], community)
     unit = {
@@ -48,21 +53,27 @@ def create_unit(store: RostersStore, actor: Actor, data: dict) -> dict:
     unit["community_id"] = tree.community_of(unit, parent)
     event = envelope("unit_created", {k: unit[k] for k in ("name", "level", "parent_id", "community_id")}
                      | {"unit_id": unit["_id"]}, actor.as_dict())
+    store.sibling_names.claim(unit["parent_id"], unit["name"], unit_id)
     try:
         return store.units.insert(unit, [event])
     except DuplicateKeyError:  # a twin of the request made it first
         return store.units.get(unit_id)
+    except Exception:
+        store.sibling_names.release(unit["parent_id"], unit["name"], unit_id)
+        raise
 
 
 def rename_unit(store: RostersStore, actor: Actor, data: dict) -> dict:
     unit = store.units.get(data["unit_id"])
     actor.require(tree.lineage(unit))
+    store.sibling_names.take(unit, unit["parent_id"], data["name"])
     depth = len(unit["ancestors"])
     for child in store.units.descendants(unit["_id"]):
         store.units.update(child["_id"], {"$set": {f"path.{depth}": data["name"]}})
     path = [*unit["path"][:-1], data["name"]]
     store.units.update(unit["_id"], {"$set": {"name": data["name"], "path": path}},
                        [unit_changed(unit, "renamed", actor.as_dict(), subtree=True)])
+    store.sibling_names.leave(unit, unit["parent_id"], data["name"])
     return store.units.get(unit["_id"])
 
 
@@ -75,6 +86,7 @@ def move_unit(store: RostersStore, actor: Actor, data: dict) -> dict:
     if unit.get("community_id") != new_parent.get("community_id") and unit["level"] != "community":
         community = store.units.community_of(new_parent)
         tree.check_child_level(new_parent, unit["level"], community)
+    store.sibling_names.take(unit, new_parent["_id"], unit["name"])
     store.units.update(unit["_id"], {"$set": {
         "parent_id": new_parent["_id"],
         "ancestors": tree.lineage(new_parent),
@@ -82,7 +94,9 @@ def move_unit(store: RostersStore, actor: Actor, data: dict) -> dict:
         "community_id": unit["_id"] if unit["level"] == "community" else new_parent.get("community_id"),
         "rebase_pending": True,
     }})
-    return rebase_descendants(store, unit["_id"], actor.as_dict())
+    moved = rebase_descendants(store, unit["_id"], actor.as_dict())
+    store.sibling_names.leave(unit, new_parent["_id"], unit["name"])
+    return moved
 
 
 def rebase_descendants(store: RostersStore, unit_id: str, actor: dict) -> dict:
@@ -115,8 +129,13 @@ def finish_interrupted_work(store: RostersStore) -> None:
 def retire_unit(store: RostersStore, actor: Actor, data: dict) -> dict:
     unit = store.units.get(data["unit_id"])
     actor.require(tree.lineage(unit))
+    if not unit.get("retired") and store.units.children(unit["_id"], False, 1, 0):
+        raise UnitStillHasUnits(f"{unit['name']} has active units below it",
+                                [{"field": "unit_id", "reason": "has active units below it: retire them first"}])
     store.units.update(unit["_id"], {"$set": {"retired": True, "retired_reason": data["reason"]}},
                        [unit_changed(unit, "retired", actor.as_dict())])
+    store.sibling_names.release(unit["parent_id"], unit["name"], unit["_id"])  # a retired unit holds no name
+    store.journal.settle()  # announced before the answer, so a report sent after it is refused
     return store.units.get(unit["_id"])
 
 

@@ -48,8 +48,12 @@ def coverage_gaps(units: Iterable[Mapping], role: str, role_levels: Sequence[str
     ]
 
 
+#: What a person's view leaves out: storage fields, and the places kept for scoping reads.
+HIDDEN = ("_id", "version", "places")
+
+
 def person_view(person: Mapping, unmasked: bool) -> dict:
-    view = {k: v for k, v in person.items() if k not in ("_id", "version")}
+    view = {k: v for k, v in person.items() if k not in HIDDEN}
     view["person_id"] = person["_id"]
     if not unmasked:
         view["phone"] = mask_phone(person.get("phone"))

@@ -2,7 +2,8 @@
 
 import re
 
-from services.rosters import queries, tree
+from services.rosters import places, queries, tree
+from services.rosters.exceptions import UnitNotFound
 from services.rosters.repository import RostersStore
 from shared.actor import Actor
 from shared.errors import field_error
@@ -19,8 +20,18 @@ class Reader:
         self.unmasked = sees_numbers(actor.role, unmask_roles)
 
     def audit(self, rpc: str, person_ids: list[str]) -> None:
-        if self.unmasked:
-            self.store.pii_reads.record(self.actor.as_dict(), rpc, person_ids)
+        """Kept with the lineage of the reader's own unit (`actor.lineage`), so a secretary can
+        list the reads made inside their jurisdiction (`pii_reads`)."""
+        if self.unmasked and person_ids:
+            self.store.pii_reads.record({**self.actor.as_dict(), "lineage": self._own_lineage()}, rpc, person_ids)
+
+    def _own_lineage(self) -> list[str]:
+        if not self.actor.jurisdiction:
+            return []
+        try:
+            return tree.lineage(self.store.units.cached(self.actor.jurisdiction[-1]))
+        except UnitNotFound:
+            return list(self.actor.jurisdiction)
 
     def unit(self, unit_id: str) -> dict:
         unit = self.store.units.cached(unit_id)
@@ -33,9 +44,9 @@ class Reader:
         self.actor.require(tree.lineage(unit))
         return unit
 
-    def person(self, person: dict) -> dict:
+    def person(self, person: dict, rpc: str = "person") -> dict:
         view = queries.person_view(person, self.unmasked)
-        self.audit("person", [view["person_id"]])
+        self.audit(rpc, [view["person_id"]])
         return view
 
     def responsible_chain(self, unit_id: str) -> list[dict]:
@@ -67,7 +78,10 @@ class Reader:
         return queries.coverage_gaps(self.store.units.subtree(node_id), role, roles[role])
 
     def search_people(self, data: dict) -> list[dict]:
-        query: dict = {}
+        """Only people a caller who is not root may see: homed or (ever) appointed inside
+        their jurisdiction (`services.rosters.places`), one indexed equality on `places`."""
+        within = places.scope(self.actor)
+        query: dict = {} if within is None else {"places": within}
         if data.get("name"):
             query["name"] = {"$regex": re.escape(data["name"])}
         if data.get("skill"):
@@ -83,7 +97,9 @@ class Reader:
         return views
 
     def _appointed_people(self, role: str | None, unit_id: str | None) -> list[str]:
-        query: dict = {}
+        """People currently appointed (in `role`, at `unit_id`) inside the caller's jurisdiction."""
+        within = places.scope(self.actor)
+        query: dict = {} if within is None else {"lineage": within}
         if role:
             query["role"] = role
         if unit_id:

@@ -7,7 +7,9 @@ its events and the step that records them, published after the write.
 import logging
 import random
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime
 from typing import Any
 
 import eventlet
@@ -18,6 +20,8 @@ from pymongo.collection import Collection
 from pymongo.database import Database
 
 from services.rosters.exceptions import AppointmentNotFound, Conflict, PersonNotFound, UnitNotFound
+from services.rosters.siblings import SiblingNames
+from services.rosters.tree import name_key
 from services.rosters.unitcache import UnitCache
 from shared.audit import PiiReads
 from shared.clock import utcnow
@@ -187,6 +191,17 @@ class Units(EventSourcedCollection):
     def with_pending_rebase(self) -> list[dict]:
         return list(self.coll.find({"rebase_pending": True}))
 
+    def children(self, parent_id: str, include_retired: bool, limit: int, offset: int) -> list[dict]:
+        query = {"parent_id": parent_id, **({} if include_retired else {"retired": False})}
+        return list(self.coll.find(query).sort("name", ASCENDING).skip(offset).limit(limit))
+
+    def child_named(self, parent_id: str | None, name: str) -> dict | None:
+        """The active unit under the parent (a root when `parent_id` is None) whose name is this
+        one as siblings compare names (`tree.name_key`: "２栋" is "2栋")."""
+        wanted = name_key(name)
+        return next((unit for unit in self.coll.find({"parent_id": parent_id, "retired": False})
+                     if name_key(unit["name"]) == wanted), None)
+
 
 class People(EventSourcedCollection):
     missing = PersonNotFound
@@ -196,6 +211,21 @@ class People(EventSourcedCollection):
         if ids is not None:
             query = {**query, "_id": {"$in": list(ids)}}
         return list(self.coll.find(query).sort("name", ASCENDING).skip(offset).limit(limit))
+
+    def with_place(self, unit_id: str) -> list[dict]:
+        """People with `unit_id` among their places (`services.rosters.places`)."""
+        return list(self.coll.find({"places": unit_id}, {"places": 1, "home_unit_id": 1}))
+
+    def without_places(self, limit: int) -> list[dict]:
+        """People stored before places were kept on them."""
+        return list(self.coll.find({"places": {"$exists": False}}, {"home_unit_id": 1}).limit(limit))
+
+    def add_places(self, person_id: str, unit_ids: list[str]) -> None:
+        self.update(person_id, {"$addToSet": {"places": {"$each": unit_ids}}})
+
+    def set_places(self, person_id: str, places: list[str], was: list[str] | None) -> bool:
+        """Compare-and-set: False when the person's places changed since they were read as `was`."""
+        return self.update(person_id, {"$set": {"places": places}}, when={"places": was})
 
 
 class Appointments(EventSourcedCollection):
@@ -208,6 +238,41 @@ class Appointments(EventSourcedCollection):
     def with_leaders_pending(self) -> list[dict]:
         """Appointments whose step has not yet reached the unit's leaders (a crash between)."""
         return list(self.coll.find({"leaders_pending": True}))
+
+    def under(self, query: Mapping, limit: int, offset: int) -> list[dict]:
+        return list(self.coll.find(query).sort("_id", ASCENDING).skip(offset).limit(limit))
+
+    def of_people(self, person_ids: list[str]) -> list[dict]:
+        return list(self.coll.find({"person_id": {"$in": person_ids}}, {"person_id": 1, "unit_id": 1}))
+
+    def with_lineage(self, unit_id: str) -> list[dict]:
+        """Appointments at `unit_id` or below it."""
+        return list(self.coll.find({"lineage": unit_id}, {"unit_id": 1, "lineage": 1}))
+
+    def without_lineage(self, limit: int) -> list[dict]:
+        """Appointments stored before their unit's lineage was kept on them."""
+        return list(self.coll.find({"lineage": {"$exists": False}}, {"unit_id": 1}).limit(limit))
+
+    def with_places_pending(self) -> list[dict]:
+        """Appointments whose unit has not yet reached the person's places (a crash between)."""
+        return list(self.coll.find({"places_pending": True}))
+
+
+class PlaceRepairs:
+    """Units being moved, each marked before its move and cleared once the places of the
+    people and appointments below it follow: what a crash left marked is finished at start."""
+
+    def __init__(self, collection: Collection):
+        self.coll = collection
+
+    def mark(self, unit_id: str) -> None:
+        self.coll.replace_one({"_id": unit_id}, {"at": utcnow()}, upsert=True)
+
+    def clear(self, unit_id: str) -> None:
+        self.coll.delete_one({"_id": unit_id})
+
+    def pending(self) -> list[str]:
+        return [doc["_id"] for doc in self.coll.find({})]
 
 
 class Duty:
@@ -225,27 +290,60 @@ class Duty:
 
 
 class ImportJobs:
-    def __init__(self, collection: Collection):
+    """Import jobs (`imports`) and the files they import (`import_files`, in chunks below the
+    database's document size): a job keeps its file, so any instance can finish it."""
+
+    CHUNK = 4 * 1024 * 1024
+
+    def __init__(self, collection: Collection, files: Collection):
         self.coll = collection
+        self.files = files
 
-    def start(self, job_id: str, community_id: str, filename: str) -> None:
-        self.coll.replace_one({"_id": job_id}, {"community_id": community_id, "filename": filename,
-                                                "state": "running", "processed": 0, "total": None,
-                                                "started_at": utcnow()}, upsert=True)
+    def create(self, job: dict, content: bytes) -> tuple[dict, bool]:
+        """The file's chunks, then the job (so no job is without its file): (stored job, created)."""
+        starts = range(0, max(len(content), 1), self.CHUNK)
+        for n, start in enumerate(starts):
+            insert_or_get(self.files, {"_id": f"{job['_id']}:{n}", "job_id": job["_id"],
+                                       "data": content[start:start + self.CHUNK]})
+        return insert_or_get(self.coll, {**job, "chunks": len(starts)})
 
-    def progress(self, job_id: str, processed: int, total: int) -> None:
-        self.coll.update_one({"_id": job_id}, {"$set": {"processed": processed, "total": total}})
+    def content(self, job: Mapping) -> bytes:
+        parts = (self.files.find_one({"_id": f"{job['_id']}:{n}"}) for n in range(job["chunks"]))
+        return b"".join(bytes(part["data"]) for part in parts)
 
-    def finish(self, job_id: str, report: dict) -> None:
-        self.coll.update_one({"_id": job_id}, {"$set": {"state": "done", "report": report,
-                                                        "processed": report["total"], "total": report["total"],
-                                                        "finished_at": utcnow()}})
+    def find(self, job_id: str) -> dict | None:
+        return self.coll.find_one({"_id": job_id})
 
     def get(self, job_id: str) -> dict:
         job = self.coll.find_one({"_id": job_id})
         if job is None:
             raise NotFound(f"no import job {job_id}", [{"field": "job_id", "reason": "not found"}])
         return job
+
+    def unfinished(self) -> list[dict]:
+        """Queued and running jobs, with their state and lease only."""
+        return list(self.coll.find({"state": {"$in": ["queued", "running"]}}, {"state": 1, "lease_until": 1}))
+
+    def claim(self, job: Mapping, owner: str, lease_until: datetime) -> bool:
+        """Take a job as it was seen (state and lease unchanged since): of instances claiming
+        one job at once exactly one gets it."""
+        seen = {"_id": job["_id"], "state": job["state"], "lease_until": job.get("lease_until")}
+        change = {"state": "running", "lease_owner": owner, "lease_until": lease_until}
+        return self.coll.update_one(seen, {"$set": change}).matched_count == 1
+
+    def progress(self, job_id: str, owner: str, fields: Mapping[str, Any], outcomes: Iterable[Any]) -> bool:
+        """Add the outcomes of rows done (`kind`, `errors`, `created`) and set `fields`, while
+        the job's lease is still `owner`'s; False when another instance has taken it over."""
+        outcomes = list(outcomes)
+        places = [{"level": level, "path": path} for o in outcomes for level, path in o.created]
+        counts = Counter(o.kind for o in outcomes) + Counter(f"places_created.{p['level']}" for p in places)
+        change: dict[str, Any] = {"$set": dict(fields), "$inc": {"processed": len(outcomes), **counts}}
+        errors = [e for o in outcomes for e in o.errors]
+        pushed = {"errors": {"$each": errors}} if errors else {}
+        pushed |= {"created_places": {"$each": places}} if places else {}
+        if pushed:
+            change["$push"] = pushed
+        return self.coll.update_one({"_id": job_id, "lease_owner": owner}, change).matched_count == 1
 
 
 class RostersStore:
@@ -258,11 +356,13 @@ class RostersStore:
         self.last_load: dict | None = None
         self.journal = journal
         self.units = Units(db["units"], journal, cache)
+        self.sibling_names = SiblingNames(db["unit_names"], db["units"])
         self.people = People(db["people"], journal)
         self.appointments = Appointments(db["appointments"], journal)
         self.duty = Duty(db["duty"])
-        self.imports = ImportJobs(db["imports"])
+        self.imports = ImportJobs(db["imports"], db["import_files"])
         self.pii_reads = PiiReads(db["pii_reads"])
+        self.place_repairs = PlaceRepairs(db["place_repairs"])
         self.requests = RequestLog(db["requests"], float(config.get("REQUEST_LOG_DAYS", 7)))
         self.person_key = str(config.get("PERSON_ID_KEY", "change-me-in-production"))
 
@@ -301,3 +401,9 @@ class RostersStore:
         self.people.coll.create_index("name")
         self.appointments.coll.create_index([("unit_id", ASCENDING), ("status", ASCENDING)])
         self.appointments.coll.create_index("person_id")
+        self.imports.coll.create_index("state")
+        self.people.coll.create_index([("places", ASCENDING), ("name", ASCENDING)])  # a search inside a jurisdiction
+        self.appointments.coll.create_index([("lineage", ASCENDING), ("_id", ASCENDING)])
+        self.pii_reads.coll.create_index([("actor.lineage", ASCENDING), ("at", ASCENDING)])
+        self.pii_reads.coll.create_index("at")
+        self.place_repairs.coll.create_index("at")  # the collection exists before its first mark

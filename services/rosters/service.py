@@ -1,19 +1,18 @@
 """The rosters nameko service: thin RPC entrypoints over commands and reports."""
 
-import base64
-import binascii
-
 from nameko.dependency_providers import Config
 from nameko.events import BROADCAST, event_handler
 
-from services.rosters import appointing, commands, schemas
-from services.rosters.importing import import_status, run_import
+from services.rosters import appointing, browsing, bulk, commands, importing, placekeeping, schemas, starting
+from services.rosters.import_jobs import ImportRunner
+from services.rosters.import_report import import_report
+from services.rosters.labels import labels as all_labels
 from services.rosters.reports import Reader
 from services.rosters.repository import RostersStore
-from shared import plugins
+from services.rosters.rights import RIGHTS
 from shared.actor import CurrentActor
 from shared.errorlog import ErrorLog
-from shared.errors import EXPECTED, field_error
+from shared.errors import EXPECTED
 from shared.mongo import MongoStore
 from shared.requests import once
 from shared.rpc import rpc
@@ -26,10 +25,12 @@ NO_INPUT = schemas.NoInput()
 
 class RostersService:
     name = "rosters"
+    rights = RIGHTS  # who may call each RPC: checked before anything else
 
-    store: RostersStore = MongoStore(RostersStore, "ROSTERS_DB", on_start=commands.finish_interrupted_work)
+    store: RostersStore = MongoStore(RostersStore, "ROSTERS_DB", on_start=starting.start_up)
     actor = CurrentActor()
     config = Config()
+    import_runner = ImportRunner()
     error_log = ErrorLog()
 
     def _reader(self) -> Reader:
@@ -51,6 +52,34 @@ class RostersService:
         return UNIT.dump(commands.create_unit(self.store, self.actor(), schemas.CreateUnit().load_or_raise(data)))
 
     @rpc(expected_exceptions=EXPECTED)
+    @once
+    def create_units(self, **data) -> dict:
+        return bulk.create_units(self.store, self.actor(), schemas.CreateUnits().load_or_raise(data))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def children(self, **data) -> list[dict]:
+        return browsing.children(self._reader(), schemas.Children().load_or_raise(data))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def appointments(self, **data) -> list[dict]:
+        return browsing.appointments(self._reader(), schemas.Appointments().load_or_raise(data))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def find_person(self, **data) -> dict:
+        return browsing.find_person(self._reader(), schemas.FindPerson().load_or_raise(data)["phone"])
+
+    @rpc(expected_exceptions=EXPECTED)
+    def pii_reads(self, **data) -> list[dict]:
+        return browsing.pii_reads(self._reader(), schemas.PiiReads().load_or_raise(data))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def labels(self, **data) -> dict:
+        """Roles, levels, statuses and reasons for ending with their Chinese labels."""
+        self.actor()
+        NO_INPUT.load_or_raise(data)
+        return all_labels()
+
+    @rpc(expected_exceptions=EXPECTED)
     def get_unit(self, **data) -> dict:
         return UNIT.dump(self._reader().unit(UNIT_REF.load_or_raise(data)["unit_id"]))
 
@@ -66,7 +95,9 @@ class RostersService:
     @rpc(expected_exceptions=EXPECTED)
     @once
     def move_unit(self, **data) -> dict:
-        return UNIT.dump(commands.move_unit(self.store, self.actor(), schemas.MoveUnit().load_or_raise(data)))
+        actor, move = self.actor(), schemas.MoveUnit().load_or_raise(data)
+        moved = placekeeping.moving(self.store, move["unit_id"], lambda: commands.move_unit(self.store, actor, move))
+        return UNIT.dump(moved)
 
     @rpc(expected_exceptions=EXPECTED)
     @once
@@ -146,15 +177,20 @@ class RostersService:
     @rpc(expected_exceptions=EXPECTED)
     @once
     def import_roster(self, **data) -> dict:
+        """Checks and reads the file, then a dry run's report, or the job stored and queued."""
         request = schemas.ImportRoster().load_or_raise(data)
-        try:
-            content = base64.b64decode(request["content_base64"], validate=True)
-        except (binascii.Error, ValueError):
-            raise field_error("content_base64", "is not valid base64") from None
-        importer = plugins.load("linli.roster_importers", request["filename"].rsplit(".", 1)[1])()
-        return run_import(self.store, self.actor(), importer, request, content)
+        limits = importing.Limits.from_config(self.config)
+        content = importing.decoded(request["content_base64"], limits)
+        answer = importing.submit_import(self.store, self.actor(), request, content, limits)
+        self.import_runner()  # wakes this process's runner: the job starts at once
+        return answer
 
     @rpc(expected_exceptions=EXPECTED)
     def import_status(self, **data) -> dict:
         actor = self.actor()
-        return import_status(self.store, actor, schemas.ImportStatus().load_or_raise(data)["job_id"])
+        return importing.import_status(self.store, actor, schemas.ImportStatus().load_or_raise(data)["job_id"])
+
+    @rpc(expected_exceptions=EXPECTED)
+    def import_report(self, **data) -> dict:
+        actor = self.actor()
+        return import_report(self.store, actor, schemas.ImportStatus().load_or_raise(data)["job_id"])

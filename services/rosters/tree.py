@@ -5,6 +5,7 @@
 community configured are allowed.
 """
 
+import unicodedata
 from collections.abc import Mapping, Sequence
 
 from services.rosters.exceptions import LevelNotAllowed, MoveWouldCycle
@@ -88,6 +89,17 @@ def check_move(unit: Mapping, new_parent: Mapping) -> None:
             f"a {unit['level']} cannot sit under a {new_parent['level']}",
             [{"field": "new_parent_id", "reason": f"a {new_parent['level']} is not above a {unit['level']}"}],
         )
+
+
+def name_key(name: str) -> str:
+    """What two siblings may not share: a name compared after NFKC (全角 "２栋" is "2栋"),
+    ignoring case and spaces around or repeated inside it."""
+    return " ".join(unicodedata.normalize("NFKC", name).split()).casefold()
+
+
+def sibling_key(parent_id: str | None, name: str) -> str:
+    """The one key of a name among the children of `parent_id` (None for the districts)."""
+    return f"{parent_id or ''}:{name_key(name)}"
 
 
 def rebased(descendant_ancestors: Sequence[str], moved_id: str, moved_lineage: Sequence[str]) -> list[str]:

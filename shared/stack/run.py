@@ -100,7 +100,7 @@ def main() -> int:
     places = places_from_env()
     try:
         with run_lock(places, "start make run") as lock:
-            return supervise(places, lock, os.environ.get("ACTOR_SECRET", "change-me-in-production"))
+            return supervise(places, lock, os.environ.get("ACTOR_SECRET", "change-me-in-production-actor-key"))
     except CannotRun as exc:
         print(exc, file=sys.stderr)
         return 1

@@ -1,6 +1,8 @@
 """An outside system plays the seeds' real cases through `nameko run` processes, and the
 statistics show exactly what was played."""
 
+import contextlib
+
 from nameko.standalone.rpc import ClusterRpcProxy
 
 from services.rosters.demo import find_place, load_demo
@@ -20,10 +22,16 @@ def test_four_seed_cases_close_the_loop_and_the_statistics_match(cluster_env, ca
     secretary = actor_context(*SECRETARY, (jiayuan,))
     with ClusterRpcProxy(config, context_data=leader, timeout=30) as as_leader, \
             ClusterRpcProxy(config, context_data=secretary, timeout=30) as as_secretary, \
-            ClusterRpcProxy(config, context_data=actor_context("12345平台", "system"), timeout=30) as hotline:
+            ClusterRpcProxy(config, context_data=actor_context("12345平台", "system"), timeout=30) as hotline, \
+            contextlib.ExitStack() as assignees:
+
+        def as_actor(who: str, role: str):  # another person of 嘉园社区
+            context = actor_context(who, role, (jiayuan,))
+            return assignees.enter_context(ClusterRpcProxy(config, context_data=context, timeout=30)).cases
+
         drain = blocked_drain_cleared_by_the_plumber_unit_leader(as_leader.cases, place)
-        leak = leak_into_the_flat_below_settled_by_mediation(as_secretary.cases, place)
-        gate, meeting = rotten_gate_replaced_after_a_bench_meeting(as_secretary.cases, place)
+        leak = leak_into_the_flat_below_settled_by_mediation(as_secretary.cases, as_actor, place)
+        gate, meeting = rotten_gate_replaced_after_a_bench_meeting(as_secretary.cases, as_actor, place)
         ac = noisy_ac_unit_from_a_hotline_ticket(hotline.cases, place)
         today = local_date(utcnow()).isoformat()
         jiayuan_stats = hotline.cases.stats(node_id=jiayuan, date_from=today, date_to=today)
@@ -58,10 +66,13 @@ def blocked_drain_cleared_by_the_plumber_unit_leader(cases, place) -> dict:
                         reporter={"name": "王大爷", "phone": "13900001111", "household": "2栋1单元101"},
                         description="2栋一楼下水道堵塞，污水返到楼道")
     cases.self_resolve(case_id=case["case_id"], result="单元长康早新（水电工）当天疏通")
-    return cases.evaluate(case_id=case["case_id"], satisfied=True, comment="康师傅手艺好")
+    return cases.evaluate(case_id=case["case_id"], satisfied=True, comment="康师傅手艺好",
+                          on_behalf_of_reporter="单元长上门回访王大爷")
 
 
-def leak_into_the_flat_below_settled_by_mediation(cases, place) -> dict:
+def leak_into_the_flat_below_settled_by_mediation(cases, as_actor, place) -> dict:
+    """The community dispatches the leak to the grid leader the router suggests; she takes it,
+    mediates and resolves it as herself; the community records the resident's verdict."""
     case = cases.report(channel="wechat", unit_id=place("名都凯旋城/1栋/1单元"), category="leaks", place="home",
                         reporter={"name": "周阿姨", "phone": "13700003333", "household": "1栋1单元202"},
                         description="楼上302卫生间渗水到我家天花板，要求赔偿")
@@ -70,16 +81,19 @@ def leak_into_the_flat_below_settled_by_mediation(cases, place) -> dict:
     suggestion = cases.triage(case_id=cid)["suggestion"]
     cases.dispatch(case_id=cid, assignee={"kind": suggestion["kind"], "name": suggestion["name"],
                                           "party_id": suggestion["party_id"]})
-    cases.accept(case_id=cid)
+    grid_leader = as_actor(suggestion["party_id"], "grid_leader")
+    grid_leader.accept(case_id=cid)
     parties = [{"name": "周阿姨", "household": "1栋1单元202", "side": "claimant"},
                {"name": "陈先生", "household": "1栋1单元302", "side": "respondent"}]
-    cases.mediate(case_id=cid, mediator="刘红", agreement="302重做防水，赔偿202装修费800元", compensation_fen=80000,
-                  parties=parties)
-    cases.resolve(case_id=cid, result="双方签订调解协议，防水已重做")
-    return cases.evaluate(case_id=cid, satisfied=True)
+    grid_leader.mediate(case_id=cid, mediator="刘红", agreement="302重做防水，赔偿202装修费800元",
+                        compensation_fen=80000, parties=parties)
+    grid_leader.resolve(case_id=cid, result="双方签订调解协议，防水已重做")
+    return cases.evaluate(case_id=cid, satisfied=True, on_behalf_of_reporter="社区电话回访周阿姨")
 
 
-def rotten_gate_replaced_after_a_bench_meeting(cases, place) -> tuple[dict, dict]:
+def rotten_gate_replaced_after_a_bench_meeting(cases, as_actor, place) -> tuple[dict, dict]:
+    """The community takes the gate itself; the building's leader who reported it brings back
+    the residents' verdict (the secretary who took the case may not record it)."""
     case = cases.report(channel="patrol", unit_id=place("金昌花园/3栋"), category="facilities",
                         reporter={"name": "周建强"}, description="3栋木门腐朽，关不上，外人随意进出")
     cid = case["case_id"]
@@ -93,14 +107,16 @@ def rotten_gate_replaced_after_a_bench_meeting(cases, place) -> tuple[dict, dict
     households = [f"3栋{unit}{floor}0{door}" for unit in ("1单元", "2单元") for floor in (1, 2, 3) for door in (1, 2)]
     cases.record_meeting(meeting_id=meeting["meeting_id"], eligible=12, minutes="12户到10户，9户同意换铁门",
                          decision="换铁门，2600元由12户均摊，交钱领钥匙",
-                         attendees=[{"name": f"住户{i}", "role": "resident"} for i in range(9)]
-                         + [{"name": "周建强", "role": "leader"}],
+                         attendees=[{"name": f"住户{i}", "role": "resident", "household": households[i]}
+                                    for i in range(10)] + [{"name": "周建强", "role": "leader"}],
                          votes=[{"item": 0, "votes_for": 9, "votes_against": 1}],
                          cost_split={"item": 0, "total_fen": 260000, "households": households})
     for household in households:
         held = cases.record_payment(meeting_id=meeting["meeting_id"], household=household)
     cases.resolve(case_id=cid, result="铁门已安装，钥匙按户发放")
-    return cases.evaluate(case_id=cid, satisfied=True), held
+    verdict = as_actor("周建强", "unit_leader").evaluate(case_id=cid, satisfied=True,
+                                                      on_behalf_of_reporter="单元长周建强转达住户意见")
+    return verdict, held
 
 
 def noisy_ac_unit_from_a_hotline_ticket(cases, place) -> dict:

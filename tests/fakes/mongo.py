@@ -1,13 +1,14 @@
 """An in-memory stand-in for the collection operations the journal and the rosters store use.
 
 Queries: equality (an array field matches any element equal to the value; documents compare
-field by field in order), `$in`, `$ne`, `$exists`, `$regex`. Updates: `$set`, `$unset`,
-`$inc`, `$max`, `$push`, `$addToSet`, `$pull`, `$pullAll` on dotted paths (a number indexes
-an array). Projections naming top-level fields; `find` results sorted, skipped and limited.
-Every document is stored as a BSON round trip, so a value the server cannot store is refused
-here too; duplicate `_id`s are refused as the server refuses them. What it does not understand
-raises NotImplementedError rather than being ignored. Optionally dies on the n-th call of an
-operation, to play a process killed between two writes."""
+field by field in order), `$in`, `$ne`, `$exists`, `$regex`, `$gte`/`$gt`/`$lte`/`$lt` (values
+of one kind). Updates: `$set`, `$unset`, `$inc`, `$max`, `$push`, `$addToSet`, `$pull`,
+`$pullAll` on dotted paths (a number indexes an array). Projections naming top-level fields;
+`find` results sorted, skipped and limited. Every document is stored as a BSON round trip, so
+a value the server cannot store is refused here too; duplicate `_id`s are refused as the
+server refuses them. What it does not understand raises NotImplementedError rather than being
+ignored. Optionally dies on the n-th call of an operation, to play a process killed between
+two writes."""
 
 import copy
 import re
@@ -95,11 +96,24 @@ def _regex(value: Any, pattern: Any) -> bool:
     return any(isinstance(t, str) and re.search(pattern, t) is not None for t in texts)
 
 
+def _compares(value: Any, argument: Any, holds) -> bool:
+    """A range operator: only values of the argument's kind compare (as the server's type brackets)."""
+    if isinstance(value, bool) or isinstance(argument, bool) or isinstance(value, list | Mapping):
+        raise NotImplementedError(f"a range over {value!r} and {argument!r}")
+    if value is _MISSING or value is None or not isinstance(value, type(argument)):
+        return False
+    return holds(value, argument)
+
+
 _OPERATORS = {
     "$in": lambda value, argument: any(_equal(value, wanted) for wanted in argument),
     "$ne": lambda value, argument: not _equal(value, argument),
     "$exists": lambda value, argument: (value is not _MISSING) == bool(argument),
     "$regex": _regex,
+    "$gte": lambda value, argument: _compares(value, argument, lambda a, b: a >= b),
+    "$gt": lambda value, argument: _compares(value, argument, lambda a, b: a > b),
+    "$lte": lambda value, argument: _compares(value, argument, lambda a, b: a <= b),
+    "$lt": lambda value, argument: _compares(value, argument, lambda a, b: a < b),
 }
 
 

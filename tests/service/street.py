@@ -22,6 +22,8 @@ _LEVELS = [  # unit id, name, level, leaders (name, role, person id)
 _FACTS = {"unit_jinchang": {"has_property_company": False}}
 
 LIU_HONG = Actor("刘红", "grid_leader", ("unit_yuhua", "unit_zjt", "unit_jiayuan", "unit_grid1"))
+ZENG = Actor("曾玉琴", "secretary", ("unit_yuhua", "unit_zjt", "unit_jiayuan"))  # the community office
+WANG = Actor("王芳", "grid_worker", ("unit_yuhua", "unit_zjt", "unit_jiayuan", "unit_grid1"))
 KANG = Actor("康早新", "unit_leader", ("unit_yuhua", "unit_zjt", "unit_jiayuan", "unit_grid1", "unit_hhp",
                                       "unit_jinchang", "unit_jc2", "unit_jc2_1"))
 

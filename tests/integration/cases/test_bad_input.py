@@ -34,10 +34,12 @@ PARTIES = [{"name": "王大爷", "household": "2栋1单元301", "side": "respond
 MEDIATION = {"mediator": "刘红", "parties": PARTIES, "agreement": "王大爷修好防水层，赔偿李女士吊顶"}
 GATE_MEETING = {"node_id": BUILDING, "kind": "building", "title": "2栋木门换铁门议事会",
                 "scheduled_at": "2026-03-20T19:30:00+08:00", "agenda": [{"title": "木门换成铁门，费用按户分摊"}]}
-HELD = {"meeting_id": "@meeting:scheduled", "eligible": 6, "attendees": ATTENDEES,
-        "votes": [{"item": 0, "votes_for": 4, "votes_against": 1}], "minutes": "五户到会，四户同意换铁门",
+HELD = {"meeting_id": "@meeting:scheduled", "eligible": 4, "attendees": ATTENDEES,
+        "votes": [{"item": 0, "votes_for": 2, "votes_against": 1}], "minutes": "三户到会，两户同意换铁门",
         "decision": "换铁门，费用按户平摊，交费领钥匙"}
 SPLIT = {"item": 0, "total_fen": 10000, "households": HOUSEHOLDS}
+INVITED = {**GATE_MEETING, "invitees": [{"name": f"{h}业主", "role": "household", "household": h} for h in HOUSEHOLDS]}
+STRANGER = {"name": "3栋住户", "role": "resident", "household": "3栋1单元101"}
 
 
 def report(**changes) -> dict:
@@ -78,6 +80,7 @@ CASES = [
     ("mediate", {"case_id": "@case:dispatched", **MEDIATION}, InvalidTransition, "state"),
     ("resolve", {"case_id": "@case:in_progress", "result": ""}, ValidationFailed, "result"),
     ("resolve", {"case_id": "@case:escalated", "result": "疏通了"}, InvalidTransition, "state"),
+    ("resolve", {"case_id": "@case:in_meeting", "result": "已换铁门"}, ValidationFailed, "meeting_note"),
     ("evaluate", {"case_id": "@case:resolved", "satisfied": False}, ValidationFailed, "reason"),
     ("evaluate", {"case_id": "@case:resolved"}, ValidationFailed, "satisfied"),
     ("evaluate", {"case_id": "@case:in_progress", "satisfied": True}, InvalidTransition, "state"),
@@ -109,8 +112,16 @@ CASES = [
      ValidationFailed, "date_to"),
     ("stats", {"node_id": "unit_nowhere", "date_from": "2026-03-01", "date_to": "2026-03-10"},
      ValidationFailed, "node_id"),
+    ("stats", {"node_id": "@金昌花园/2栋/1单元", "date_from": "2026-03-01", "date_to": "9999-12-31"},
+     ValidationFailed, "date_to"),
+    ("stats", {"node_id": "@金昌花园/2栋", "date_from": "2010-01-01"}, ValidationFailed, "date_from"),
     ("schedule_meeting", {**GATE_MEETING, "scheduled_at": "2026-03-20T19:30:00"}, ValidationFailed, "scheduled_at"),
     ("schedule_meeting", {**GATE_MEETING, "node_id": "unit_nowhere"}, ValidationFailed, "node_id"),
+    ("schedule_meeting", {**GATE_MEETING, "scheduled_at": "0001-01-01T00:00+14:00"}, ValidationFailed, "scheduled_at"),
+    ("schedule_meeting", {**GATE_MEETING, "invitees": [{"name": "王大爷", "role": "household"}]},
+     ValidationFailed, "invitees.0.household"),
+    ("schedule_meeting", {**GATE_MEETING, "agenda": [{"title": "换铁门", "case_ids": ["@case:self_resolved"]}]},
+     InvalidTransition, "state"),
     ("schedule_meeting", {**GATE_MEETING, "node_id": "@左家塘街道"}, ValidationFailed, "node_id"),
     ("schedule_meeting", {**GATE_MEETING, "agenda": [{"title": "换铁门", "case_ids": ["case_nowhere"]}]},
      CaseNotFound, "agenda.case_ids"),
@@ -121,9 +132,14 @@ CASES = [
      InvalidTransition, "state"),
     ("record_meeting", {**HELD, "meeting_id": "mtg_nowhere"}, MeetingNotFound, "meeting_id"),
     ("record_meeting", {**HELD, "meeting_id": "@meeting:held"}, InvalidTransition, "meeting_id"),
-    ("record_meeting", {**HELD, "eligible": 4}, ValidationFailed, "attendees"),
+    ("record_meeting", {**HELD, "eligible": 2}, ValidationFailed, "attendees"),
+    ("record_meeting", {**HELD, "eligible": None}, ValidationFailed, "eligible"),
+    ("record_meeting", {**HELD, "held_at": "2026-03-20T19:29:00+08:00"}, ValidationFailed, "held_at"),
+    ("record_meeting", {**HELD, "held_at": "0001-01-01T00:00+14:00"}, ValidationFailed, "held_at"),
+    ("record_meeting", {**HELD, "meeting_id": "@meeting:invited", "attendees": [*ATTENDEES, STRANGER]},
+     ValidationFailed, "attendees.5.household"),
     ("record_meeting", {**HELD, "votes": [{"item": 3, "votes_for": 4}]}, ValidationFailed, "votes"),
-    ("record_meeting", {**HELD, "votes": [{"item": 0, "votes_for": 2}], "cost_split": SPLIT},
+    ("record_meeting", {**HELD, "votes": [{"item": 0, "votes_for": 1}], "cost_split": SPLIT},
      ValidationFailed, "cost_split.item"),
     ("record_meeting", {**HELD, "cost_split": {**SPLIT, "item": 1}}, ValidationFailed, "cost_split.item"),
     ("record_payment", {"meeting_id": "@meeting:held", "household": "3栋1单元101"}, ValidationFailed, "household"),
@@ -135,11 +151,12 @@ CASES = [
     ("get_meeting", {}, ValidationFailed, "meeting_id"),
     ("get_meeting", {"meeting_id": "mtg_nowhere"}, MeetingNotFound, "meeting_id"),
     ("journal_state", {"verbose": True}, ValidationFailed, "verbose"),
+    ("labels", {"language": "en"}, ValidationFailed, "language"),
 ]
 RPCS = ["report", "self_resolve", "escalate", "triage", "dispatch", "accept", "return_case", "progress", "mediate",
         "resolve", "evaluate", "suspend", "resume", "request_extension", "decide_extension", "mark_duplicate",
         "get_case", "search", "stats", "schedule_meeting", "record_meeting", "record_payment", "get_meeting",
-        "journal_state"]
+        "journal_state", "labels"]
 
 
 @pytest.fixture(scope="module")
@@ -214,12 +231,30 @@ class Made:
     def case_resolved(self) -> str:
         return self.cases.resolve(case_id=self.case_in_progress(), result="康师傅疏通了下水道")["case_id"]
 
+    def case_self_resolved(self) -> str:
+        case_id = self.cases.report(**drain_report(self.place(UNIT[1:])))["case_id"]
+        return self.cases.self_resolve(case_id=case_id, result="康师傅疏通了下水道")["case_id"]
+
+    def case_in_meeting(self) -> str:
+        """A case in progress of its own, linked to a meeting not yet recorded."""
+        case_id = self.cases.report(**drain_report(self.place(UNIT[1:])))["case_id"]
+        self.cases.escalate(case_id=case_id)
+        self.cases.triage(case_id=case_id)
+        self.cases.dispatch(case_id=case_id, assignee={"kind": "community", "name": "嘉园社区"})
+        self.cases.accept(case_id=case_id)
+        meeting = {**GATE_MEETING, "agenda": [{"title": "木门换成铁门", "case_ids": [case_id]}]}
+        self.cases.schedule_meeting(**resolve(meeting, self))
+        return case_id
+
     def case_closed(self) -> str:
         case_id = self.cases.self_resolve(case_id=self.case_reported(), result="康师傅疏通了下水道")["case_id"]
         return self.cases.evaluate(case_id=case_id, satisfied=True, comment="很满意")["case_id"]
 
     def meeting_scheduled(self) -> str:
         return self.cases.schedule_meeting(**resolve(GATE_MEETING, self))["meeting_id"]
+
+    def meeting_invited(self) -> str:
+        return self.cases.schedule_meeting(**resolve(INVITED, self))["meeting_id"]
 
     def meeting_held(self) -> str:
         held = {**HELD, "meeting_id": self.meeting_scheduled(), "cost_split": SPLIT}

@@ -53,6 +53,7 @@ class ProbeStore:
 
 class ConsumerProbe:
     name = "consumer_probe"
+    rights = None  # a probe for tests: its callers carry no actor
 
     consumer = IdempotentConsumer("PROBE_DB")
     store: ProbeStore = MongoStore(ProbeStore, "PROBE_DB")

@@ -78,7 +78,7 @@ def test_of_many_callers_taking_one_step_of_a_case_exactly_one_wins_with_one_eve
 
 def scheduled_meeting(ops, street: dict, case_ids: tuple[str, ...] = ()) -> dict:
     return ops.cases.schedule_meeting(node_id=find_place(street, "嘉园社区/金昌花园/2栋"), kind="building",
-                                      title="2栋加装电梯议事会", scheduled_at="2026-12-05T19:30:00+08:00",
+                                      title="2栋加装电梯议事会", scheduled_at="2026-03-05T19:30:00+08:00",
                                       agenda=[{"title": "加装电梯及费用分摊", "case_ids": list(case_ids)}])
 
 

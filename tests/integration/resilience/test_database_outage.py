@@ -43,7 +43,8 @@ def test_calls_fail_as_unavailable_while_the_database_is_down_and_are_answered_w
     again = time.monotonic() - back
 
     assert caught.value.code == "unavailable"
-    assert caught.value.details == [{"field": "database", "reason": "ServerSelectionTimeoutError"}]
+    assert caught.value.details == [{"field": "database", "reason": "ServerSelectionTimeoutError",
+                                     "reason_zh": "数据库（database）无法连接"}]
     assert [p["person_id"] for p in rosters.search_people(name="康师傅")] == [person["person_id"]]
     assert not rosters_on_private_ferret._died.ready()
     print(f"\n[database] killed under a running rosters: {len(failures)} calls while down, each failed as "

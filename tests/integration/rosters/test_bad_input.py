@@ -57,7 +57,26 @@ CASES = [
     ("search_people", {"limit": 0}, "invalid", "limit"),
     ("import_roster", {"community_id": "@嘉园社区", "filename": "roster.xlsx", "content_base64": "AAAA"},
      "invalid", "content_base64"),
+    ("import_roster", {"node_id": f"@{JC}", "filename": "roster.csv", "content_base64": "5aeT5ZCNLOaJi+acuuWPtw=="},
+     "invalid", "node_id"),
+    ("import_roster", {"node_id": "unit_nowhere", "filename": "roster.csv", "content_base64": "AAAA"},
+     "not_found", "node_id"),
+    ("import_roster", {"node_id": "@嘉园社区", "filename": "roster.csv",
+                       "content_base64": "5aeT5ZCNLOaJi+acuuWPtw=="}, "invalid", "content_base64"),
     ("import_status", {"job_id": "import_none"}, "not_found", "job_id"),
+    ("children", {"unit_id": "unit_nowhere"}, "not_found", "unit_id"),
+    ("appointments", {"node_id": "unit_nowhere"}, "not_found", "node_id"),
+    ("appointments", {"node_id": "@嘉园社区", "status": "retired"}, "invalid", "status"),
+    ("create_units", {"parent_id": f"@{JC}", "units": [{"name": "4栋", "level": "building", "children": [
+        {"name": "1单元", "level": "building"}]}]}, "invalid", "units.0.children.0.level"),
+    ("create_units", {"parent_id": f"@{JC}/2栋", "units": [{"name": "1单元", "level": "household"}]},
+     "conflict", "units.0.level"),
+    ("create_units", {"parent_id": "unit_nowhere", "units": [{"name": "4栋", "level": "building"}]},
+     "not_found", "parent_id"),
+    ("find_person", {"phone": "13900009999"}, "not_found", "phone"),
+    ("pii_reads", {"date_from": "2026-03-02", "date_to": "2026-03-01"}, "invalid", "date_to"),
+    ("labels", {"verbose": True}, "invalid", "verbose"),
+    ("import_report", {"job_id": "import_none"}, "not_found", "job_id"),
 ]
 
 

@@ -135,14 +135,15 @@ def test_screening_failure_ends_the_application(rosters, demo):
         rosters.appoint(appointment_id=appointment["appointment_id"], certificate_no="X",
                         term_start="2024-01-01", term_end="2025-01-01")
     assert exc.value.details[0] == {"field": "status", "reason": "is ended; allowed: nothing",
-                                    "current_state": "ended"}
+                                    "current_state": "ended",
+                                    "reason_zh": "状态（status）为已结束（ended），只允许：无"}
 
 
 def test_unknown_unit_is_not_found(rosters, demo):
     with pytest.raises(NotFound) as exc:
         rosters.responsible_chain(unit_id="unit_missing")
 
-    assert exc.value.details == [{"field": "unit_id", "reason": "not found"}]
+    assert exc.value.details == [{"field": "unit_id", "reason": "not found", "reason_zh": "单元（unit_id）不存在"}]
 
 
 def test_validation_error_survives_the_wire_as_a_local_class(rosters, demo):

@@ -9,7 +9,7 @@ from shared.actor import Actor
 from shared.errors import Forbidden, InvalidTransition
 from tests.service.cases.making import DRAINS, case_in, step
 from tests.service.conftest import OPS, POLICY
-from tests.service.street import KANG, LIU_HONG
+from tests.service.street import LIU_HONG, WANG, ZENG
 
 
 def actions(case: dict) -> list[str]:
@@ -19,25 +19,25 @@ def actions(case: dict) -> list[str]:
 def test_a_step_that_loses_its_version_is_decided_again_and_written_after_the_winner(store, roster, clock):
     case = case_in("in_progress", store, roster, clock)
     store.journal.rival = lambda: step(store, roster, clock, case["_id"], "progress",
-                                       {"note": "刘红电话回访居民", "site_visit": False}, LIU_HONG)
+                                       {"note": "王芳电话回访居民", "site_visit": False}, WANG)
 
-    after = step(store, roster, clock, case["_id"], "progress", {"note": "康早新疏通了一半", "site_visit": True}, KANG)
+    after = step(store, roster, clock, case["_id"], "progress", {"note": "曾玉琴疏通了一半", "site_visit": True}, ZENG)
 
     assert after["version"] == case["version"] + 2
-    assert [e["detail"]["note"] for e in after["timeline"][-2:]] == ["刘红电话回访居民", "康早新疏通了一半"]
+    assert [e["detail"]["note"] for e in after["timeline"][-2:]] == ["王芳电话回访居民", "曾玉琴疏通了一半"]
     assert store.cases.get(case["_id"]) == after
     assert len(store.journal.events("case_progressed")) == 3
 
 
 def test_a_step_the_winner_made_impossible_fails_naming_the_state_it_left(store, roster, clock):
     case = case_in("dispatched", store, roster, clock)
-    store.journal.rival = lambda: step(store, roster, clock, case["_id"], "accept", {"note": None}, LIU_HONG)
+    store.journal.rival = lambda: step(store, roster, clock, case["_id"], "accept", {"note": None}, WANG)
 
     with pytest.raises(InvalidTransition) as lost:
-        step(store, roster, clock, case["_id"], "accept", {"note": None}, KANG)
+        step(store, roster, clock, case["_id"], "accept", {"note": None}, ZENG)
 
     assert lost.value.details[0]["current_state"] == "accepted"
-    assert store.cases.get(case["_id"])["handler"] == {"who": "刘红", "role": "grid_leader"}
+    assert store.cases.get(case["_id"])["handler"] == {"who": "王芳", "role": "grid_worker"}
     assert len(store.journal.events("case_accepted")) == 1
 
 
@@ -49,7 +49,8 @@ def test_a_case_that_keeps_changing_fails_after_five_tries_and_writes_nothing(st
     with pytest.raises(CaseChanged) as busy:
         step(store, roster, clock, case["_id"], "triage", {"note": "分类"})
 
-    assert busy.value.details == [{"field": "case_id", "reason": "busy"}]
+    assert busy.value.details == [{"field": "case_id", "reason": "busy",
+                                   "reason_zh": "事件（case_id）正被他人同时修改，请稍后重试"}]
     assert store.snapshot() == before
 
 
@@ -66,13 +67,27 @@ def test_a_repeat_whose_answer_was_lost_is_recognised_in_the_timeline_and_change
 
 def test_the_same_hotline_ticket_sent_twice_opens_one_case(store, roster, clock):
     ticket = {**DRAINS, "channel": "hotline", "external_ref": "12345-20260302-0042"}
+    hotline = Actor("热线同步", "system")
 
-    first = commands.report(store, roster, OPS, ticket, POLICY, clock())
-    again = commands.report(store, roster, Actor("热线同步", "system"), ticket, POLICY, clock.move(minutes=1))
+    first = commands.report(store, roster, hotline, ticket, POLICY, clock())
+    again = commands.report(store, roster, hotline, ticket, POLICY, clock.move(minutes=1))
 
     assert again["_id"] == first["_id"]
     assert list(store.cases.docs) == [first["_id"]]
     assert len(store.journal.events("case_reported")) == 1
+
+
+def test_a_reference_another_caller_already_used_opens_the_callers_own_case_and_never_hands_over_the_first(
+        store, roster, clock):
+    ticket = {**DRAINS, "channel": "hotline", "external_ref": "12345-20260302-0044"}
+    first = commands.report(store, roster, Actor("热线同步", "system"), ticket, POLICY, clock())
+
+    other = commands.report(store, roster, WANG, {**ticket, "reporter": {"name": "李四", "phone": None,
+                                                                         "household": None}}, POLICY, clock())
+
+    assert other["_id"] != first["_id"]
+    assert other["reporter"]["name"] == "李四"
+    assert store.cases.get(first["_id"])["reporter"]["name"] == "王大爷"
 
 
 def test_the_same_request_id_from_the_same_caller_opens_one_case_and_from_another_caller_a_second(

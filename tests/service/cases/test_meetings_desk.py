@@ -10,14 +10,15 @@ from services.cases.exceptions import AlreadyPaid
 from shared.errors import InvalidTransition
 from tests.service.cases.making import case_in, step
 from tests.service.conftest import OPS, POLICY
-from tests.service.street import BUILDING, LIU_HONG
+from tests.service.street import BUILDING, LIU_HONG, WANG
 
 HOUSEHOLDS = ["2栋1单元101", "2栋1单元201", "2栋1单元301"]
 
 
 def gate_meeting(*case_ids: str, request_id: str | None = None) -> dict:
+    """On the evening of the first day (the clock starts at 09:00 that morning)."""
     return {"node_id": BUILDING, "kind": "building", "title": "2栋木门换铁门议事会",
-            "scheduled_at": datetime(2026, 3, 20, 11, 30, tzinfo=UTC),
+            "scheduled_at": datetime(2026, 3, 2, 11, 30, tzinfo=UTC),
             "agenda": [{"title": "木门换成铁门，费用按户分摊", "case_ids": list(case_ids)}], "request_id": request_id}
 
 
@@ -71,7 +72,7 @@ def test_a_meeting_on_a_closed_case_is_refused_before_anything_is_written(store,
 def test_a_link_meeting_another_step_on_the_case_is_tried_again_until_it_is_linked(store, roster, clock):
     case_id = case_in("in_progress", store, roster, clock)["_id"]
     store.journal.rival = lambda: step(store, roster, clock, case_id, "progress",
-                                       {"note": "刘红回访", "site_visit": False}, LIU_HONG)
+                                       {"note": "王芳回访", "site_visit": False}, WANG)
 
     meeting = meetings_desk.schedule(store, roster, OPS, gate_meeting(case_id), POLICY, clock)
 
@@ -81,10 +82,11 @@ def test_a_link_meeting_another_step_on_the_case_is_tried_again_until_it_is_link
 
 def test_a_meeting_is_recorded_once_with_quorum_adoption_and_shares(store, roster, clock):
     meeting = meetings_desk.schedule(store, roster, OPS, gate_meeting(), POLICY, clock)
+    clock.move(hours=12)
 
-    recorded = meetings_desk.record(store, OPS, held(meeting["_id"]), clock())
+    recorded = meetings_desk.record(store, OPS, held(meeting["_id"]), POLICY, clock)
     with pytest.raises(InvalidTransition) as again:
-        meetings_desk.record(store, LIU_HONG, held(meeting["_id"], votes_for=2), clock())
+        meetings_desk.record(store, LIU_HONG, held(meeting["_id"], votes_for=2), POLICY, clock)
 
     assert (recorded["state"], recorded["quorum"], recorded["agenda"][0]["adopted"]) == ("held", True, True)
     assert [s["share_fen"] for s in recorded["cost_split"]["shares"]] == [3334, 3333, 3333]
@@ -94,21 +96,23 @@ def test_a_meeting_is_recorded_once_with_quorum_adoption_and_shares(store, roste
 
 def test_recording_again_with_the_same_request_id_gives_the_record_kept(store, roster, clock):
     meeting = meetings_desk.schedule(store, roster, OPS, gate_meeting(), POLICY, clock)
-    first = meetings_desk.record(store, OPS, held(meeting["_id"], request_id="r-rec-1"), clock())
+    clock.move(hours=12)
+    first = meetings_desk.record(store, OPS, held(meeting["_id"], request_id="r-rec-1"), POLICY, clock)
 
-    again = meetings_desk.record(store, OPS, held(meeting["_id"], request_id="r-rec-1"), clock())
+    again = meetings_desk.record(store, OPS, held(meeting["_id"], request_id="r-rec-1"), POLICY, clock)
 
     assert again == first
 
 
 def test_a_households_share_is_paid_once(store, roster, clock):
     meeting = meetings_desk.schedule(store, roster, OPS, gate_meeting(), POLICY, clock)
-    meetings_desk.record(store, OPS, held(meeting["_id"]), clock())
+    clock.move(hours=12)
+    meetings_desk.record(store, OPS, held(meeting["_id"]), POLICY, clock)
     payment = {"meeting_id": meeting["_id"], "household": HOUSEHOLDS[1], "keys_handed_over": True}
 
-    paid = meetings_desk.record_payment(store, OPS, payment, clock())
+    paid = meetings_desk.record_payment(store, OPS, payment, POLICY, clock)
     with pytest.raises(AlreadyPaid) as twice:
-        meetings_desk.record_payment(store, LIU_HONG, payment, clock())
+        meetings_desk.record_payment(store, LIU_HONG, payment, POLICY, clock)
 
     assert [s["paid"] for s in paid["cost_split"]["shares"]] == [False, True, False]
     assert twice.value.details[0]["field"] == "household"

@@ -62,10 +62,11 @@ def die_at(db: FakeDatabase, operation: str, collection: str | None, at: int = 1
 
 def kept(db: FakeDatabase, leaving_out: tuple[str, ...] = ()) -> str:
     """Every document of every collection but those left out, as text (the journal instances'
-    heartbeat aside): equal before and after a call that wrote nothing there."""
+    heartbeat aside): equal before and after a call that wrote nothing there. A collection
+    that holds nothing is left out (one a write made and emptied again holds no data)."""
     collections = {name: sorted(({k: v for k, v in doc.items() if k != "seen_at"} for doc in db[name].docs.values()),
                                 key=lambda doc: str(doc["_id"]))
-                   for name in db.list_collection_names() if name not in leaving_out}
+                   for name in db.list_collection_names() if name not in leaving_out and db[name].docs}
     return json.dumps(collections, default=str, sort_keys=True, ensure_ascii=False)
 
 

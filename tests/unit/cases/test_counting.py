@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime
 import pytest
 
 from services.cases import counting
-from services.cases.reports import period_buckets
+from services.cases.periods import period_buckets
 
 AT = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 
@@ -190,3 +190,22 @@ def test_reconciling_names_every_counter_document_that_differs_from_the_cases():
 
     assert differing == {"a:2026-03": ({"drains.received": 2}, {"drains.received": 3}),
                          "b:2026-03": ({"drains.received": 1}, None)}
+
+
+def test_a_tally_of_cases_holds_what_the_counters_of_their_node_would():
+    cases = [{"category": "drains", "state": "closed", "self_resolved": True, "resolved_at": 1,
+              "evaluations": [{"satisfied": True}]},
+             {"category": "drains", "state": "escalated", "escalated_at": 1},
+             {"category": "noise", "state": "reported"}]
+
+    tallied = counting.tally(cases)
+
+    assert (tallied["drains"]["received"], tallied["drains"]["closed"], tallied["drains"]["escalated"]) == (2, 1, 1)
+    assert (tallied["drains"]["satisfied"], tallied["noise"]["received"], tallied["noise"]["closed"]) == (1, 1, 0)
+
+
+@pytest.mark.parametrize(("first", "last"), [(date(9998, 12, 1), date(9998, 12, 31)), (date(1, 1, 1), date(1, 2, 3))])
+def test_the_first_and_last_years_a_period_may_touch_have_buckets_without_overflow(first, last):
+    buckets = period_buckets(first, last)
+
+    assert buckets[0].startswith(first.isoformat()[:7])

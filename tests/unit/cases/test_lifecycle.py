@@ -352,7 +352,8 @@ def test_deciding_an_extension_nobody_asked_for_is_refused():
     with pytest.raises(InvalidTransition) as raised:
         lifecycle.decide(case, "decide_extension", {"granted": True, "note": None}, NOW, POLICY)
 
-    assert raised.value.details[0] == {"field": "extension", "reason": "not requested", "current_state": "in_progress"}
+    assert raised.value.details[0] == {"field": "extension", "reason": "not requested", "current_state": "in_progress",
+                                       "reason_zh": "延期申请（extension）没有待决定的延期申请"}
 
 
 def test_a_case_cannot_be_marked_a_duplicate_of_itself():

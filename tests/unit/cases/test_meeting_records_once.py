@@ -3,7 +3,7 @@ caller gets there between the read and the write."""
 
 import copy
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -14,7 +14,13 @@ from shared.actor import Actor
 OPS = Actor("ops", "admin")
 NOW = datetime(2026, 12, 5, 12, 30, tzinfo=UTC)
 MEETING = {"_id": "mtg_jc2", "state": "scheduled", "lineage": ["unit_jiayuan", "unit_jc2"],
+           "title": "加装电梯议事会", "scheduled_at": NOW - timedelta(hours=2),
            "agenda": [{"title": "加装电梯及费用分摊", "case_ids": []}]}
+POLICY = None  # no linked cases: nothing is posted, so no case policy is needed
+
+
+def clock() -> datetime:
+    return NOW
 
 
 class FakeMeetings:
@@ -57,7 +63,7 @@ class FakeStore:
 
 def record(minutes: str, households: tuple[str, ...] = ()) -> dict:
     data = {"meeting_id": "mtg_jc2", "eligible": 12,
-            "attendees": [{"name": f"业主{n}", "role": "resident"} for n in range(9)],
+            "attendees": [{"name": f"业主{n}", "role": "resident", "household": f"2栋{n}01"} for n in range(9)],
             "votes": [{"item": 0, "votes_for": 8}], "minutes": minutes, "decision": "同意加装电梯"}
     if households:
         data["cost_split"] = {"item": 0, "total_fen": 300, "households": list(households)}
@@ -66,10 +72,11 @@ def record(minutes: str, households: tuple[str, ...] = ()) -> dict:
 
 def test_recording_a_meeting_a_rival_recorded_first_is_an_invalid_transition_naming_held():
     store = FakeStore()
-    store.meetings.rival = lambda: meetings_desk.record(store, Actor("rival", "admin"), record("先到的记录"), NOW)
+    rival = Actor("rival", "admin")
+    store.meetings.rival = lambda: meetings_desk.record(store, rival, record("先到的记录"), POLICY, clock)
 
     with pytest.raises(InvalidTransition) as lost:
-        meetings_desk.record(store, OPS, record("后到的记录"), NOW)
+        meetings_desk.record(store, OPS, record("后到的记录"), POLICY, clock)
 
     assert lost.value.details[0]["current_state"] == "held"
     assert store.meetings.docs["mtg_jc2"]["minutes"] == "先到的记录"
@@ -77,26 +84,27 @@ def test_recording_a_meeting_a_rival_recorded_first_is_an_invalid_transition_nam
 
 def test_paying_a_share_a_rival_paid_first_is_already_paid_naming_the_household():
     store = FakeStore()
-    meetings_desk.record(store, OPS, record("记录", ("2栋101", "2栋201")), NOW)
+    meetings_desk.record(store, OPS, record("记录", ("2栋101", "2栋201")), POLICY, clock)
     payment = {"meeting_id": "mtg_jc2", "household": "2栋201", "keys_handed_over": True}
-    store.meetings.rival = lambda: meetings_desk.record_payment(store, Actor("rival", "admin"), payment, NOW)
+    store.meetings.rival = lambda: meetings_desk.record_payment(store, Actor("rival", "admin"), payment, POLICY, clock)
 
     with pytest.raises(AlreadyPaid) as paid:
-        meetings_desk.record_payment(store, OPS, {**payment, "keys_handed_over": False}, NOW)
+        meetings_desk.record_payment(store, OPS, {**payment, "keys_handed_over": False}, POLICY, clock)
 
     assert paid.value.code == "conflict"
-    assert paid.value.details[0] == {"field": "household", "reason": "paid already",
-                                     "paid_at": "2026-12-05T12:30:00.000+00:00"}
+    refusal = paid.value.details[0]
+    assert (refusal["field"], refusal["reason"], refusal["paid_at"]) == ("household", "paid already",
+                                                                          "2026-12-05T12:30:00.000+00:00")
     assert store.meetings.docs["mtg_jc2"]["cost_split"]["shares"][1]["keys_handed_over"] is True
 
 
 def test_paying_a_share_paid_long_ago_is_already_paid_without_a_write():
     store = FakeStore()
-    meetings_desk.record(store, OPS, record("记录", ("2栋101",)), NOW)
+    meetings_desk.record(store, OPS, record("记录", ("2栋101",)), POLICY, clock)
     meetings_desk.record_payment(store, OPS, {"meeting_id": "mtg_jc2", "household": "2栋101",
-                                              "keys_handed_over": True}, NOW)
+                                              "keys_handed_over": True}, POLICY, clock)
     store.meetings.rival = lambda: pytest.fail("a paid share is not written again")
 
     with pytest.raises(AlreadyPaid):
         meetings_desk.record_payment(store, OPS, {"meeting_id": "mtg_jc2", "household": "2栋101",
-                                                  "keys_handed_over": True}, NOW)
+                                                  "keys_handed_over": True}, POLICY, clock)

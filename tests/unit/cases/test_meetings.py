@@ -1,10 +1,23 @@
 """议事会 rules: a quorum of two thirds, a majority of more than half, and costs split in whole fen."""
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from services.cases.meetings import decide_item, has_quorum, passes, payment_summary, split_cost
+from services.cases.meetings import (
+    decide_item,
+    has_quorum,
+    households_attending,
+    linked_cases,
+    outcome_for_cases,
+    passes,
+    payment_summary,
+    record_of,
+    split_cost,
+)
+from shared.errors import ValidationFailed
 
 HOUSEHOLDS = ["2栋1单元101", "2栋1单元201", "2栋1单元301"]
 
@@ -83,4 +96,64 @@ def test_the_payment_summary_separates_what_is_paid_from_what_is_outstanding():
 
     summary = payment_summary(shares)
 
-    assert summary == {"households": 3, "paid": 1, "paid_fen": 3334, "outstanding_fen": 6666}
+    assert summary == {"households": 3, "paid": 1, "unpaid": 2, "total_fen": 10000, "paid_fen": 3334,
+                       "outstanding_fen": 6666, "keys_handed_over": 0}
+
+
+START = datetime(2026, 3, 20, 11, 30, tzinfo=UTC)
+MEETING = {"_id": "mtg_jc2_gate", "title": "2栋木门换铁门议事会", "scheduled_at": START,
+           "invitees": [{"name": "曾玉琴", "role": "official"}]
+           + [{"name": f"{h}业主", "role": "household", "household": h} for h in HOUSEHOLDS],
+           "agenda": [{"title": "木门换成铁门", "case_ids": ["case_a", "case_b"]},
+                      {"title": "装门禁", "case_ids": ["case_a"]}]}
+
+
+def held(*households: str, **changes) -> dict:
+    attendees = [{"name": "曾玉琴", "role": "party_branch"}, {"name": "刘红", "role": "leader"}]
+    attendees += [{"name": f"{h}业主", "role": "resident", "household": h} for h in households]
+    return {"attendees": attendees, "votes": [{"item": 0, "votes_for": 2, "votes_against": 0, "abstain": 0}],
+            "minutes": "会议记录", "decision": "换铁门", "eligible": None, "held_at": None, "cost_split": None,
+            **changes}
+
+
+def test_households_attending_count_each_household_once_and_no_officials():
+    attendees = held(*HOUSEHOLDS[:2])["attendees"] + [
+        {"name": "王大妈", "role": "resident", "household": HOUSEHOLDS[0]}, {"name": "路过的住户", "role": "resident"}]
+
+    assert households_attending(attendees) == [HOUSEHOLDS[0], HOUSEHOLDS[1], "#5"]
+
+
+def test_a_record_counts_the_quorum_over_the_households_invited():
+    record = record_of(MEETING, held(*HOUSEHOLDS[:2]), START + timedelta(hours=2))
+
+    assert (record["eligible"], record["households_attending"], record["quorum"]) == (3, 2, True)
+    assert [item["adopted"] for item in record["agenda"]] == [True, False]
+    assert record["held_at"] == START + timedelta(hours=2)
+
+
+def test_one_household_of_three_with_all_the_officials_has_no_quorum():
+    record = record_of(MEETING, held(HOUSEHOLDS[0], votes=[]), START + timedelta(hours=2))
+
+    assert (record["households_attending"], record["quorum"]) == (1, False)
+
+
+def test_a_record_before_the_scheduled_start_names_held_at():
+    with pytest.raises(ValidationFailed) as early:
+        record_of(MEETING, held(*HOUSEHOLDS), START - timedelta(seconds=1))
+
+    assert early.value.details[0]["field"] == "held_at"
+
+
+def test_the_linked_cases_are_those_of_the_agenda_each_once():
+    assert linked_cases(MEETING) == ["case_a", "case_b"]
+
+
+def test_what_a_case_is_told_of_the_record_carries_votes_decision_and_payments():
+    meeting = {**MEETING, **record_of(MEETING, held(*HOUSEHOLDS, cost_split={"item": 0, "total_fen": 300,
+                                                                             "households": HOUSEHOLDS}),
+                                      START + timedelta(hours=2))}
+
+    told = outcome_for_cases(meeting)
+
+    assert (told["decision"], told["quorum"], told["items"][0]["votes_for"]) == ("换铁门", True, 2)
+    assert told["cost_split"]["payments"]["unpaid"] == 3

@@ -37,7 +37,7 @@ class EmptyCache:
     """RosterCache with nothing cached."""
 
     def __init__(self):
-        self.timeout, self.units = 1.0, {}
+        self.timeout, self.units, self.generation = 1.0, {}, 0
 
 
 def test_the_code_of_an_error_is_read_from_its_class_or_from_a_remote_errors_json():

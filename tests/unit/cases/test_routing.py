@@ -105,4 +105,34 @@ def test_a_suggestion_travels_as_a_plain_dict():
     suggestion = reference(case_of("illegal_building", "违章搭建"), chain_in(JINCHANG))
 
     assert suggestion.as_dict() == {"kind": "department", "name": "城管执法", "party_id": None, "mediation": False,
-                                    "reason": "违章搭建属城管执法职责，由社区分类交办"}
+                                    "reason": "违章搭建属城管执法职责，由社区分类交办", "co_handlers": []}
+
+
+def test_a_rooftop_building_in_an_estate_with_a_property_company_goes_first_to_the_company_and_owners():
+    suggestion = reference(case_of("illegal_building", "违章搭建", place="rooftop"), chain_in(MINGDU))
+
+    assert (suggestion.kind, suggestion.name) == ("property_company", "凯旋物业")
+    assert suggestion.co_handlers == ({"kind": "owners_committee", "name": "名都凯旋城业主委员会", "party_id": None},)
+    assert "业主委员会" in suggestion.reason and "劝阻无效再报城管执法" in suggestion.reason
+
+
+def test_rooftop_plots_described_as_on_the_roof_go_to_the_company_named_in_the_estates_facts():
+    plots = {**case_of("shared_space", "占用公共空间"), "description": "5楼住户在楼顶种菜，占用公共空间"}
+    committee = {**MINGDU, "facts": {**MINGDU["facts"], "owners_committee": "名都凯旋城第一届业委会"}}
+
+    suggestion = reference(plots, chain_in(committee))
+
+    assert (suggestion.kind, suggestion.name) == ("property_company", "凯旋物业")
+    assert suggestion.as_dict()["co_handlers"][0]["name"] == "名都凯旋城第一届业委会"
+
+
+def test_a_rooftop_building_in_an_estate_without_a_property_company_goes_to_urban_management():
+    suggestion = reference(case_of("illegal_building", "违章搭建", place="rooftop"), chain_in(JINCHANG))
+
+    assert (suggestion.kind, suggestion.name, suggestion.co_handlers) == ("department", "城管执法", ())
+
+
+def test_illegal_building_on_the_ground_stays_with_urban_management_even_with_a_property_company():
+    suggestion = reference(case_of("illegal_building", "违章搭建"), chain_in(MINGDU))
+
+    assert (suggestion.kind, suggestion.name) == ("department", "城管执法")

@@ -9,7 +9,7 @@ import pytest
 from services.rosters import appointing
 from services.rosters.exceptions import InvalidTransition, PhoneTaken
 from services.rosters.ids import person_id_for
-from services.rosters.importing import _bring_to_appointed
+from services.rosters.import_run import _bring_to_appointed
 from shared.actor import Actor
 from shared.errors import NotFound
 

@@ -7,10 +7,10 @@ import time
 import jwt
 import pytest
 
-from shared.actor import CONTEXT_KEY, Actor, ActorAccess, issue_token, read_token
+from shared.actor import CONTEXT_KEY, Actor, ActorAccess, Keyring, issue_token, read_token
 from shared.errors import Forbidden
 
-SECRET = "jiayuan-secret"
+SECRET = "jiayuan-secret-for-tests-0123456789"
 DISTRICT, STREET, COMMUNITY, ESTATE, UNIT = "unit_yuhua", "unit_zuojiatang", "unit_jiayuan", "unit_jinchang", "unit_2_1"
 JINCHANG_2_1 = [DISTRICT, STREET, COMMUNITY, ESTATE, UNIT]
 
@@ -24,7 +24,7 @@ def test_a_token_reads_back_as_the_actor_it_was_issued_for():
 
 
 def test_a_token_signed_with_another_secret_is_forbidden():
-    token = issue_token(Actor("康早新", "unit_leader", (COMMUNITY,)), "another-secret")
+    token = issue_token(Actor("康早新", "unit_leader", (COMMUNITY,)), "another-secret-of-another-issuer-0123")
 
     with pytest.raises(Forbidden, match="signature"):
         read_token(token, SECRET)
@@ -113,4 +113,33 @@ def test_a_refusal_outside_the_jurisdiction_names_nothing_of_the_target():
         leader.require(JINCHANG_2_1)
 
     assert not any(unit_id in str(refused.value.to_dict()) for unit_id in JINCHANG_2_1)
-    assert refused.value.details == [{"field": "jurisdiction", "reason": "the target is outside it"}]
+    assert refused.value.details == [{"field": "jurisdiction", "reason": "the target is outside it",
+                                      "reason_zh": "管辖范围（jurisdiction）不包含要操作的对象"}]
+
+
+OLD_KEY, NEW_KEY = "jiayuan-key-2025-" + "x" * 16, "jiayuan-key-2026-" + "y" * 16
+
+
+def test_a_token_signed_with_a_key_being_rotated_in_is_accepted_beside_the_current_one():
+    service = Keyring.from_config({"ACTOR_SECRET": OLD_KEY, "ACTOR_KEY_ID": "2025", "ACTOR_KEYS": f"2026:{NEW_KEY}"})
+    issuer = Keyring(NEW_KEY, "2026")
+    actor = Actor("康早新", "unit_leader", (COMMUNITY,))
+
+    assert read_token(issue_token(actor, issuer), service) == actor
+    assert read_token(issue_token(actor, Keyring(OLD_KEY, "2025")), service) == actor
+    assert jwt.get_unverified_header(issue_token(actor, issuer))["kid"] == "2026"
+
+
+def test_a_token_whose_key_was_dropped_or_never_known_is_forbidden():
+    service = Keyring(NEW_KEY, "2026")
+
+    with pytest.raises(Forbidden, match="not accepted"):
+        read_token(issue_token(Actor("康早新", "unit_leader", (COMMUNITY,)), Keyring(OLD_KEY, "2025")), service)
+
+
+def test_a_token_without_a_key_id_is_checked_with_the_signing_key():
+    actor = Actor("康早新", "unit_leader", (COMMUNITY,))
+
+    assert read_token(issue_token(actor, NEW_KEY), Keyring(NEW_KEY, "2026")) == actor
+    with pytest.raises(Forbidden, match="signature"):
+        read_token(issue_token(actor, OLD_KEY), Keyring(NEW_KEY, "2026", (("2025", OLD_KEY),)))

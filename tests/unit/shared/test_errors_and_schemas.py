@@ -17,7 +17,8 @@ def test_str_of_an_error_is_json_with_code_message_and_details():
     parsed = json.loads(str(error))
 
     assert parsed == {"code": "not_found", "message": "no unit 金昌花园 9栋",
-                      "details": [{"field": "unit_id", "reason": "not found"}]}
+                      "message_zh": "没有找到要操作的对象：单元（unit_id）不存在。",
+                      "details": [{"field": "unit_id", "reason": "not found", "reason_zh": "单元（unit_id）不存在"}]}
 
 
 def test_an_error_without_details_has_an_empty_list():
@@ -42,8 +43,9 @@ def test_a_rosters_error_survives_nameko_serialisation_as_its_own_class():
 
     assert type(back) is UnitNotFound
     assert isinstance(back, NotFound) and isinstance(back, LinliError)
-    assert back.details == [{"field": "unit_id", "reason": "not found"}]
+    assert back.details == [{"field": "unit_id", "reason": "not found", "reason_zh": "单元（unit_id）不存在"}]
     assert back.message == "no unit unit_9"
+    assert back.message_zh == error.message_zh == "没有找到要操作的对象：单元（unit_id）不存在。"
     assert json.loads(str(back))["code"] == "not_found"
 
 
@@ -100,7 +102,8 @@ def test_load_or_raise_rejects_a_payload_that_is_not_an_object(payload):
     with pytest.raises(ValidationFailed) as raised:
         Person().load_or_raise(payload)
 
-    assert raised.value.details == [{"field": "_schema", "reason": "not an object"}]
+    assert raised.value.details == [{"field": "_schema", "reason": "not an object",
+                                     "reason_zh": "请求内容必须是一个对象"}]
 
 
 def test_load_or_raise_accepts_a_list_when_loading_many():
@@ -122,7 +125,7 @@ def test_strings_that_are_not_valid_unicode_text_are_refused_naming_each_field_a
     with pytest.raises(ValidationFailed) as refused:
         _Report().load_or_raise(report)
 
-    assert refused.value.details == [
+    assert [{k: d[k] for k in ("field", "reason")} for d in refused.value.details] == [
         {"field": "description", "reason": "is not valid Unicode (a lone surrogate)"},
         {"field": "reporter.name", "reason": "contains a NUL character"},
         {"field": "photos.1", "reason": "is not valid Unicode (a lone surrogate)"},

@@ -78,7 +78,8 @@ def test_a_request_id_reused_for_other_arguments_is_a_conflict_naming_it():
     with pytest.raises(Conflict) as error:
         service.accept(case_id="case_2", request_id="r-1")
 
-    assert error.value.details == [{"field": "request_id", "reason": "already used for a different request"}]
+    assert error.value.details == [{"field": "request_id", "reason": "already used for a different request",
+                                    "reason_zh": "请求编号（request_id）已用于另一个不同的请求"}]
     assert service.runs == 1
 
 
@@ -93,10 +94,14 @@ def test_a_malformed_request_id_is_rejected_naming_it(bad):
     assert service.runs == 0
 
 
-def test_the_same_request_id_from_two_actors_or_roles_is_two_requests():
-    assert request_key("刘红", "grid_leader", "accept", "r-1") != request_key("陈平", "grid_leader", "accept", "r-1")
-    assert request_key("刘红", "grid_leader", "accept", "r-1") != request_key("刘红", "secretary", "accept", "r-1")
-    assert request_key("刘红", "grid_leader", "accept", "r-1") != request_key("刘红", "grid_leader", "resolve", "r-1")
+def test_the_same_request_id_from_two_actors_roles_or_jurisdictions_is_two_requests():
+    liu_hong = Actor("刘红", "grid_leader", ("unit_jiayuan", "unit_grid1"))
+    key = request_key(liu_hong.key, "accept", "r-1")
+
+    assert key != request_key(Actor("陈平", "grid_leader", liu_hong.jurisdiction).key, "accept", "r-1")
+    assert key != request_key(Actor("刘红", "secretary", liu_hong.jurisdiction).key, "accept", "r-1")
+    assert key != request_key(Actor("刘红", "grid_leader", ("unit_lianfu", "unit_lianfu_grid1")).key, "accept", "r-1")
+    assert key != request_key(liu_hong.key, "resolve", "r-1")
 
 
 def test_when_a_twin_logged_its_answer_first_that_answer_stands():
@@ -153,3 +158,15 @@ def test_answers_older_than_the_keeping_time_are_forgotten_at_most_once_an_hour(
 
     assert (forgotten, too_soon) == (1, 0)
     assert set(log.coll.docs) == {"new", "older"}
+
+
+@pytest.mark.parametrize("arguments", [{"request_id": "r-\ud800"}, {"request_id": "r-1", "note": "好\ud800"},
+                                       {"request_id": "r-1", "note": "a\x00b"}])
+def test_a_repeatable_command_with_text_that_cannot_be_stored_is_refused_naming_the_field(arguments):
+    service = FakeService()
+
+    with pytest.raises(ValidationFailed) as error:
+        service.accept(case_id="case_1", **arguments)
+
+    assert set(error.value.fields) <= {"request_id", "note"} and error.value.fields
+    assert service.runs == 0

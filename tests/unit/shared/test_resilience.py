@@ -104,7 +104,9 @@ def test_callers_are_told_the_database_is_unavailable_by_code():
 
     assert error.to_dict() == {"code": "unavailable",
                                "message": "the service's database is unavailable; try again later",
-                               "details": [{"field": "database", "reason": "ServerSelectionTimeoutError"}]}
+                               "message_zh": "服务暂时不可用，请稍后再试：数据库（database）无法连接。",
+                               "details": [{"field": "database", "reason": "ServerSelectionTimeoutError",
+                                            "reason_zh": "数据库（database）无法连接"}]}
 
 
 def test_an_unexpected_worker_error_is_logged_with_its_call_id_and_traceback(caplog):

@@ -1,0 +1,162 @@
+"""Hostile callers get nothing, through the real broker and database: every RPC of rosters and
+cases called over a `ClusterRpcProxy` with arguments made from the schema it loads them with
+(`tests.fuzzing`), fewer calls than the service tier but each one over the wire, with strings
+long enough to pass the database's document limit.
+
+Each call gets a structured remote error naming a field, or an answer; a call the contract
+refuses gets an error; a call that gets an error leaves the service's database as it was
+(`settled_digest`); and after each RPC's calls the service answers a plain call."""
+
+import dataclasses
+import time
+from collections.abc import Callable
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from services.cases.service import CasesService
+from services.rosters.demo import find_place
+from services.rosters.service import RostersService
+from tests.conftest import rpc_names
+from tests.fuzzing import Drawn, Samples, Tally, arguments, fuzz_settings, judge, unbounded_texts
+from tests.integration.cases.conftest import (  # noqa: F401 - fixtures
+    cases_config,
+    cases_db,
+    cases_service,
+    demo,
+    drain_report,
+    rosters,
+    rosters_db,
+    rosters_service,
+)
+from tests.integration.snapshots import settled_digest
+from tests.service.test_fuzz_rpcs import JIAYUAN, LIANFU, CasesWorld, RostersWorld
+
+EXAMPLES = 20
+LONGEST = 6_000_000  # "栋" * 6,000,000 is 18 MB in UTF-8: past the 16 MB a document may hold
+TALLY = Tally("integration tier")
+
+
+class Digest:
+    """The settled digest of a service's database. The digest before a call is the one after
+    the call before it, unless that call was answered (then `forget` it): a refused call left
+    the database as it was, which the digest after it shows."""
+
+    def __init__(self, container, db):
+        self.db, self.known, self.before_next = db, None, True
+        self.journal = next(d for d in container.dependencies if d.attr_name == "store").store.journal
+
+    def __call__(self) -> str:
+        if self.before_next and self.known is not None:
+            self.before_next = False
+            return self.known
+        self.before_next = not self.before_next
+        self.known = settled_digest(self.db, self.journal, pause=0.05)
+        return self.known
+
+    def forget(self) -> None:
+        self.known, self.before_next = None, True
+
+
+@pytest.fixture(scope="module", autouse=True)
+def summary(request):
+    started = time.monotonic()
+    yield
+    TALLY.report(request.config, time.monotonic() - started)
+
+
+def callers(rpc_as, places: dict[str, str]) -> list:
+    """The whole tree (twice as often), 嘉园社区's secretary, and 联福社区's zone leader."""
+    admin = rpc_as()
+    return [admin, admin, rpc_as("曾玉琴", "secretary", [places[p] for p in JIAYUAN]),
+            rpc_as("何涛", "zone_leader", [places[p] for p in LIANFU])]
+
+
+def real_ids(samples: Samples, db, places: dict[str, str], **kinds: list[str]) -> Samples:
+    ids = {"community": [places[JIAYUAN[-1]], places[LIANFU[-1]]], "unit": sorted(places.values()), **kinds}
+    return dataclasses.replace(samples, ids=ids, longest=LONGEST)
+
+
+def judged(service: str, rpc: str, proxy, call: Drawn, digest: Digest) -> None:
+    remote = getattr(getattr(proxy, service), rpc)
+    try:
+        outcome = judge(TALLY, f"{service}.{rpc}", lambda: remote(**call.value), call, digest)
+    except AssertionError:
+        digest.forget()
+        raise
+    if outcome == "answered":
+        digest.forget()
+
+
+def fuzz_one(service: str, rpc: str, schema, samples: Samples, proxies: list, digest: Digest) -> None:
+    """Calls made from the schema, then (for each field taking text of any length) valid calls
+    with a text past the database's document limit there."""
+
+    @fuzz_settings(EXAMPLES)
+    @given(call=arguments(schema, samples), caller=st.sampled_from(range(len(proxies))))
+    def one_call(call: Drawn, caller: int):
+        judged(service, rpc, proxies[caller], call, digest)
+
+    @fuzz_settings(max(1, 2 * len(unbounded_texts(schema))))
+    @given(call=arguments(schema, samples, hostility=0), key=st.sampled_from(unbounded_texts(schema) or [""]))
+    def one_huge_text(call: Drawn, key: str):
+        judged(service, rpc, proxies[0], Drawn({**call.value, key: "栋" * LONGEST}, call.refused), digest)
+
+    one_call()
+    if unbounded_texts(schema):
+        one_huge_text()
+
+
+def fuzz(service: str, cls: type, schema_of: Callable, samples: Samples, proxies: list, digest: Digest,
+         plain_call: Callable) -> list[str]:
+    """Every RPC's calls, then a plain call; the failures, each with its example."""
+    failures = []
+    for rpc in sorted(rpc_names(cls)):
+        schema = schema_of(rpc)
+        try:
+            assert schema is not None, "no input schema found"
+            fuzz_one(service, rpc, schema, samples, proxies, digest)
+        except Exception as error:  # noqa: BLE001 - every RPC is tried, and every failure reported
+            notes = "\n    ".join(getattr(error, "__notes__", []))
+            failures.append(f"{service}.{rpc}: {error}\n    {notes}")
+        plain_call()
+        digest.forget()  # a plain call may write (an unmasked read is audited)
+    return failures
+
+
+def test_hostile_callers_get_nothing_from_rosters(rosters_service, rosters_db, demo, rpc_as):  # noqa: F811
+    world = RostersWorld()
+    proxies = callers(rpc_as, demo)
+    admin = proxies[0].rosters
+    [kang] = admin.search_people(name="康早新")
+    admin.apply(person_id=kang["person_id"], unit_id=find_place(demo, "嘉园社区/金昌花园/3栋/2单元"),
+                role="unit_leader")
+    kinds = {kind: sorted(d["_id"] for d in rosters_db[name].find({}, {"_id": 1}))
+             for kind, name in (("person", "people"), ("appointment", "appointments"), ("job", "imports"))}
+    community = find_place(demo, "嘉园社区")
+
+    failures = fuzz("rosters", RostersService, world.schema, real_ids(world.samples, rosters_db, demo, **kinds),
+                    proxies, Digest(rosters_service, rosters_db), lambda: admin.get_unit(unit_id=community))
+
+    assert not failures, "\n".join(failures)
+
+
+def test_hostile_callers_get_nothing_from_cases(cases_service, cases_db, demo, rpc_as):  # noqa: F811
+    world = CasesWorld()
+    proxies = callers(rpc_as, demo)
+    admin = proxies[0].cases
+    unit, building = find_place(demo, "嘉园社区/金昌花园/2栋/1单元"), find_place(demo, "嘉园社区/金昌花园/2栋")
+    reported = admin.report(**drain_report(unit))["case_id"]
+    escalated = admin.escalate(case_id=admin.report(**drain_report(unit))["case_id"], note="需要专业疏通车")
+    triaged = admin.triage(case_id=admin.escalate(case_id=admin.report(**drain_report(unit))["case_id"])["case_id"])
+    meeting = admin.schedule_meeting(node_id=building, title="2栋木门换铁门议事会",
+                                     scheduled_at="2026-03-20T19:30:00+08:00",
+                                     agenda=[{"title": "木门换成铁门", "case_ids": [reported]}])["meeting_id"]
+    samples = real_ids(world.samples, cases_db, demo, case=[reported, escalated["case_id"], triaged["case_id"]],
+                       meeting=[meeting])
+
+    failures = fuzz("cases", CasesService, world.schema, samples, proxies, Digest(cases_service, cases_db),
+                    lambda: admin.get_case(case_id=reported))
+
+    assert not failures, "\n".join(failures)

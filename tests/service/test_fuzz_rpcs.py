@@ -1,0 +1,186 @@
+"""Hostile callers get nothing: every RPC of rosters and cases, called with arguments made from
+the schema it loads them with (`tests.fuzzing`), valid and hostile values mixed, by actors of
+this community, of another and of the whole tree, over the fakes (rosters on the real store and
+journal over the in-memory database).
+
+Each call gets a structured error naming a field, or an answer in plain JSON; a call the
+contract refuses gets an error; a call that gets an error leaves every document and event as
+it was; and the service answers a plain call afterwards. A new RPC is covered as soon as it
+loads its arguments with a `StrictSchema`."""
+
+import base64
+import copy
+import time
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from services.cases.service import CasesService
+from services.rosters.demo import find_place, load_demo
+from services.rosters.service import RostersService
+from services.rosters.tree import LEVEL_RANK
+from shared.actor import Actor
+from tests.conftest import rpc_names
+from tests.fakes.clock import Clock
+from tests.fakes.mongo import Died, FakeDatabase, Fuse
+from tests.fuzzing import Drawn, Samples, Tally, arguments, fuzz_settings, input_schema, judge
+from tests.service.cases.making import case_in
+from tests.service.conftest import POLICY, UNMASK_ROLES
+from tests.service.fakes import FakeActorAccess, FakeCasesStore
+from tests.service.rosters.conftest import MONDAY_MORNING, OPS, Broker, kept, process, worker
+from tests.service.street import KANG, LIU_HONG, jiayuan_roster
+
+EXAMPLES, EXAMPLES_ON_CI = 50, 200
+TALLY = Tally("service tier")
+ROSTER_CSV = ("姓名,手机号,职务,小区,楼栋,单元,聘书编号,任期开始,任期结束\n"
+              "康早新,13807310004,单元长,金昌花园,2栋,1单元,JY-0004,2023-01-01,2025-12-31\n")
+
+
+JIAYUAN = ("雨花区", "雨花区/左家塘街道", "雨花区/左家塘街道/嘉园社区")  # place paths, root first
+LIANFU = ("北湖区", "北湖区/北湖街道", "北湖区/北湖街道/联福社区")
+
+
+class Untouchable(Fuse):
+    """Dies at any call at all: what an RPC reaches before it loads its arguments."""
+
+    def check(self, collection: str, operation: str) -> None:
+        raise Died(f"{operation} on {collection} before the arguments were loaded")
+
+
+class RostersWorld:
+    """The demo street, an applicant and a screened applicant, and an import, copied afresh
+    for every call."""
+
+    def __init__(self):
+        db = FakeDatabase(Fuse())
+        rosters = worker(process(db, Broker(db.fuse), Clock(MONDAY_MORNING)))
+        places = load_demo(rosters)
+        unit = find_place(places, "嘉园社区/金昌花园/1栋/2单元")
+        wang = rosters.register_person(name="王五", phone="13807310099")["person_id"]
+        rosters.apply(person_id=wang, unit_id=unit, role="unit_leader")
+        screened = rosters.apply(person_id=wang, unit_id=find_place(places, "嘉园社区/金昌花园/3栋/2单元"),
+                                 role="unit_leader")
+        rosters.screen(appointment_id=screened["appointment_id"], passed=True)
+        job = rosters.import_roster(community_id=find_place(places, "嘉园社区"), filename="roster.csv",
+                                    content_base64=base64.b64encode(ROSTER_CSV.encode()).decode())["job_id"]
+        self.template, self.unit = db, unit
+        lineage = places  # place path from the root → unit id
+        self.actors = [OPS, OPS, Actor("曾玉琴", "secretary", tuple(lineage[p] for p in JIAYUAN)),
+                       Actor("何涛", "zone_leader", tuple(lineage[p] for p in LIANFU))]
+        ids = {name: sorted(db[name].docs) for name in ("units", "people", "appointments")}
+        self.samples = Samples(
+            ids={"community": [lineage[JIAYUAN[-1]], lineage[LIANFU[-1]]], "unit": ids["units"],
+                 "person": ids["people"], "appointment": ids["appointments"], "job": [job]},
+            values={"role": ["unit_leader", "building_leader", "grid_leader", "zone_leader", "secretary"],
+                    "name": ["4栋", "王五", "康早新"], "phone": ["13807310004", "13807310099", "13900001111"],
+                    "filename": ["roster.csv", "roster.xlsx"], "path": [p.split("/") for p in places],
+                    "content_base64": [base64.b64encode(c).decode() for c in (
+                        ROSTER_CSV.encode(), ROSTER_CSV.encode("gb18030"), b"\xff\xfe\x00", b"PK\x03\x04")],
+                    "level": list(LEVEL_RANK)})
+
+    def schema(self, rpc: str):
+        db = FakeDatabase(Untouchable())
+        rosters = worker(process(db, Broker(db.fuse), Clock(MONDAY_MORNING)))
+        return input_schema(getattr(rosters, rpc))
+
+    def open(self):
+        db = FakeDatabase(Fuse())
+        for name in self.template.list_collection_names():
+            db[name].docs = copy.deepcopy(self.template[name].docs)
+            db.created.add(name)
+        broker = Broker(db.fuse)
+        store = process(db, broker, Clock(MONDAY_MORNING))
+        return (lambda actor: worker(store, actor),
+                lambda: (kept(db), len(broker.published)),
+                lambda: worker(store).get_unit(unit_id=self.unit))
+
+
+class CasesWorld:
+    """Cases of 金昌花园 2栋 1单元 in every state a command starts from, and two meetings, over
+    the fake store and roster, copied afresh for every call."""
+
+    def __init__(self):
+        store, roster, clock = FakeCasesStore(), jiayuan_roster(), Clock(MONDAY_MORNING)
+        cases = [case_in(state, store, roster, clock)["_id"]
+                 for state in ("reported", "escalated", "triaged", "dispatched", "accepted", "in_progress")]
+        store.journal.state = lambda: {"unfinished_steps": 0}  # what the fake journal lacks of the real one
+        self.template, self.roster, self.case = store, roster, cases[0]
+        cases_rpc = self._worker(store, OPS)
+        cases_rpc.resolve(case_id=cases[-1], result="疏通了")
+        meeting = {"node_id": "unit_jc2", "title": "2栋木门换铁门议事会", "scheduled_at": "2026-03-20T19:30:00+08:00",
+                   "agenda": [{"title": "木门换成铁门", "case_ids": [cases[0]]}]}
+        scheduled = cases_rpc.schedule_meeting(**meeting)["meeting_id"]
+        held = cases_rpc.schedule_meeting(**meeting)["meeting_id"]
+        cases_rpc.record_meeting(meeting_id=held, eligible=3, attendees=[
+            {"name": "王大爷", "role": "resident", "household": "101"},
+            {"name": "李女士", "role": "resident", "household": "201"}],
+            votes=[{"item": 0, "votes_for": 2}], minutes="两户同意", decision="换铁门",
+            cost_split={"item": 0, "total_fen": 10000, "households": ["101", "201"]})
+        self.actors = [OPS, OPS, KANG, LIU_HONG, Actor("何涛", "zone_leader", ("unit_beihu", "unit_lianfu"))]
+        self.samples = Samples(
+            ids={"unit": list(roster.units), "case": cases, "meeting": [scheduled, held]},
+            values={"category": ["drains", "noise", "elderly_care", "fire_lane"], "household": ["101", "201"],
+                    "kind": ["community", "support_team", "building"]})
+
+    def _worker(self, store, actor) -> CasesService:
+        from nameko.testing.services import worker_factory
+
+        service = worker_factory(CasesService, store=store, actor=FakeActorAccess(actor), policy=POLICY,
+                                 rosters=None, roster_cache=None, config={"UNMASK_ROLES": UNMASK_ROLES},
+                                 error_log=None)
+        service._roster = lambda: self.roster
+        return service
+
+    def schema(self, rpc: str):
+        service = self._worker(None, OPS)
+        service._roster = None
+        return input_schema(getattr(service, rpc))
+
+    def open(self):
+        store = copy.deepcopy(self.template)
+        return (lambda actor: self._worker(store, actor), store.snapshot,
+                lambda: self._worker(store, OPS).get_case(case_id=self.case))
+
+
+WORLDS = {"rosters": (RostersService, RostersWorld), "cases": (CasesService, CasesWorld)}
+BUILT: dict[str, object] = {}
+RPCS = [(service, rpc) for service, (cls, _) in WORLDS.items() for rpc in sorted(rpc_names(cls))]
+
+
+def world(service: str):
+    if service not in BUILT:
+        BUILT[service] = WORLDS[service][1]()
+    return BUILT[service]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def summary(request):
+    started = time.monotonic()
+    yield
+    TALLY.report(request.config, time.monotonic() - started)
+
+
+@pytest.mark.parametrize("service", sorted(WORLDS))
+def test_every_rpc_has_arguments_made_from_the_schema_it_loads(service):
+    cls, _ = WORLDS[service]
+
+    missing = [rpc for rpc in sorted(rpc_names(cls)) if world(service).schema(rpc) is None]
+
+    assert not missing, f"{service}: no input schema found for {missing}: load the arguments with a StrictSchema"
+
+
+@pytest.mark.parametrize(("service", "rpc"), RPCS, ids=[f"{s}.{r}" for s, r in RPCS])
+def test_hostile_arguments_get_a_structured_error_and_change_nothing(service, rpc):
+    here = world(service)
+    schema = here.schema(rpc)
+    assert schema is not None, f"{service}.{rpc}: no input schema found"
+
+    @fuzz_settings(EXAMPLES, EXAMPLES_ON_CI)
+    @given(call=arguments(schema, here.samples), actor=st.sampled_from(here.actors))
+    def one_call(call: Drawn, actor: Actor):
+        as_actor, digest, plain_call = here.open()
+        judge(TALLY, f"{service}.{rpc}", lambda: getattr(as_actor(actor), rpc)(**call.value), call, digest)
+        plain_call()
+
+    one_call()
