@@ -194,9 +194,9 @@ def _valid(f: fields.Field, name: str, samples: Samples) -> st.SearchStrategy[An
         return _aware_times()
     if isinstance(f, fields.Dict):
         keys = valid(f.key_field, name, samples) if f.key_field else st.text(PRINTABLE, max_size=10)
-        values = valid(f.value_field, name, samples) if f.value_field else _json(2)
+        values = valid(f.value_field, name, samples) if f.value_field else _json()
         return st.dictionaries(keys.filter(lambda k: isinstance(k, str)), values, max_size=3)
-    return _json(2)
+    return _json()
 
 
 def _valid_text(f: fields.String, name: str, samples: Samples) -> st.SearchStrategy[str]:
@@ -206,7 +206,7 @@ def _valid_text(f: fields.String, name: str, samples: Samples) -> st.SearchStrat
     if pattern is not None:
         return st.from_regex(pattern.regex, fullmatch=True, alphabet=PRINTABLE)
     low, high = _bounds(f)
-    text = st.text(TEXT, min_size=max(low, 1), max_size=min(high or 30, 30)) | st.sampled_from(
+    text = st.text(TEXT, min_size=max(low, 1), max_size=max(min(high or 30, 30), low, 1)) | st.sampled_from(
         [w for w in WORDS if low <= len(w) <= (high or len(w))] or ["x" * max(low, 1)])
     if high:
         text |= st.just("栋" * high)
@@ -221,7 +221,7 @@ def _aware_times() -> st.SearchStrategy[str]:
         lambda pair: pair[0].replace(tzinfo=timezone(pair[1])).isoformat())
 
 
-def _json(depth: int = 2) -> st.SearchStrategy[Any]:
+def _json() -> st.SearchStrategy[Any]:
     """Any value a JSON caller can send (NaN and infinities included, as kombu sends them)."""
     scalars = (st.none() | st.booleans() | st.integers() | st.sampled_from(BIG_NUMBERS)
                | st.floats(allow_nan=True, allow_infinity=True) | st.text(TEXT, max_size=20))
@@ -379,7 +379,7 @@ def _hostile_time(f: fields.DateTime, name: str) -> st.SearchStrategy[Drawn]:
 
 
 def _hostile_dict(f: fields.Dict, name: str, samples: Samples) -> st.SearchStrategy[Drawn]:
-    values = valid(f.value_field, f"{name}.n", samples) if f.value_field else _json(1)
+    values = valid(f.value_field, f"{name}.n", samples) if f.value_field else _json()
 
     def keyed(pair: tuple[str, Any]) -> Drawn:
         key, value = pair
@@ -466,12 +466,9 @@ class Tally:
                 f"fuzz {self.tier} inputs per RPC: {per_rpc}"]
 
     def report(self, config, seconds: float) -> None:
-        """Print the summary now and again in pytest's terminal summary."""
-        if not self.counts:
-            return
-        lines = self.lines(seconds)
-        print("\n" + "\n".join(lines))
-        config.pluginmanager.register(_Summary(lines), f"linli-fuzz-{self.tier}")
+        """Add the summary to pytest's terminal summary."""
+        if self.counts:
+            config.pluginmanager.register(_Summary(self.lines(seconds)), f"linli-fuzz-{self.tier}")
 
 
 class _Summary:

@@ -22,9 +22,19 @@ class RosterCache(DependencyProvider):
 
     def setup(self) -> None:
         config = self.container.config
-        self.units = TTLCache(float(config.get("ROSTER_CACHE_SECONDS", 60)))
-        self.timeout = float(config.get("ROSTER_TIMEOUT_SECONDS", 10))
+        self._start(float(config.get("ROSTER_CACHE_SECONDS", 60)), float(config.get("ROSTER_TIMEOUT_SECONDS", 10)))
+
+    def _start(self, seconds: float, timeout: float) -> None:
+        self.units = TTLCache(seconds)
+        self.timeout = timeout
         self.generation = 0  # forgets so far: a unit read before the latest one is not kept
+
+    @classmethod
+    def detached(cls, seconds: float = 60, timeout: float = 10) -> "RosterCache":
+        """A cache for a caller outside a service container (a script, a test's writer process)."""
+        cache = cls()
+        cache._start(seconds, timeout)
+        return cache
 
     def get_dependency(self, worker_ctx) -> "RosterCache":
         return self

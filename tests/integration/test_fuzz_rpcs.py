@@ -52,7 +52,7 @@ class Digest:
             self.before_next = False
             return self.known
         self.before_next = not self.before_next
-        self.known = settled_digest(self.db, self.journal, pause=0.05)
+        self.known = settled_digest(self.db, self.journal, pause=0.02)
         return self.known
 
     def forget(self) -> None:
@@ -153,8 +153,9 @@ def test_hostile_callers_get_nothing_from_cases(cases_service, cases_db, demo, r
     meeting = admin.schedule_meeting(node_id=building, title="2栋木门换铁门议事会",
                                      scheduled_at="2026-03-20T19:30:00+08:00",
                                      agenda=[{"title": "木门换成铁门", "case_ids": [reported]}])["meeting_id"]
-    samples = real_ids(world.samples, cases_db, demo, case=[reported, escalated["case_id"], triaged["case_id"]],
-                       meeting=[meeting])
+    elsewhere = admin.report(**drain_report(find_place(demo, "联福社区/华尔星城/二期8栋/1单元")))["case_id"]
+    samples = real_ids(world.samples, cases_db, demo, meeting=[meeting],
+                       case=[reported, escalated["case_id"], triaged["case_id"], elsewhere])
 
     failures = fuzz("cases", CasesService, world.schema, samples, proxies, Digest(cases_service, cases_db),
                     lambda: admin.get_case(case_id=reported))

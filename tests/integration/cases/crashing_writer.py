@@ -18,12 +18,11 @@ from nameko.standalone.rpc import ClusterRpcProxy  # noqa: E402
 from services.cases import commands  # noqa: E402
 from services.cases.policy import CasePolicy  # noqa: E402
 from services.cases.repository import JOURNAL, CasesStore  # noqa: E402
-from services.cases.roster import Roster  # noqa: E402
+from services.cases.roster import Roster, RosterCache  # noqa: E402
 from shared.actor import Actor, context_for  # noqa: E402
 from shared.clock import utcnow  # noqa: E402
 from shared.journal import Journal  # noqa: E402
 from shared.mongo import EventPublisher, mongo_client  # noqa: E402
-from shared.ttlcache import TTLCache  # noqa: E402
 from tests.conftest import SECRET  # noqa: E402
 
 
@@ -72,7 +71,7 @@ def main(amqp_uri: str, mongo_uri: str, db_name: str, target: str, stage: str, c
         verdict = {"case_id": target, "satisfied": True, "request_id": request_id}
         commands.act(store, actor, target, "evaluate", verdict, policy, utcnow)
     else:
-        cache = type("Cache", (), {"units": TTLCache(60), "timeout": 10})()
+        cache = RosterCache.detached()
         with ClusterRpcProxy({"AMQP_URI": amqp_uri}, context_data=context_for(actor, SECRET), timeout=10) as rpc:
             report = {"channel": "visit", "reporter": {"name": "王大爷", "phone": "13900001111"}, "unit_id": target,
                       "category": "drains", "description": "2栋下水道堵塞", "urgency": "normal", "place": "shared",

@@ -14,7 +14,7 @@ from services.cases import commands
 from services.cases.calendar import DeadlinePolicy, WorkCalendar
 from services.cases.policy import CasePolicy
 from services.cases.repository import JOURNAL, CasesStore
-from services.cases.roster import Roster
+from services.cases.roster import Roster, RosterCache
 from services.cases.routing import reference
 from services.cases.taxonomy import Taxonomy
 from services.rosters.demo import find_place
@@ -23,7 +23,6 @@ from shared.clock import utcnow
 from shared.journal import Journal
 from shared.mongo import EventPublisher, mongo_client
 from shared.stack.ports import wait_until
-from shared.ttlcache import TTLCache
 from tests.integration.races.conftest import ROOT, stop
 from tests.integration.races.racing import FIGURES, EventCounter
 
@@ -67,7 +66,7 @@ POLICY = CasePolicy(Taxonomy.from_config(None), DeadlinePolicy(INSTANT, {}, Work
 
 def overdue_cases(store: CasesStore, ops, street: dict) -> list[str]:
     """`CASES` critical drains cases at 金昌花园 2栋, escalated, so overdue at once."""
-    roster = Roster(ops.rosters, type("Cache", (), {"units": TTLCache(60), "timeout": 10})())
+    roster = Roster(ops.rosters, RosterCache.detached())
     report = {"channel": "visit", "reporter": {"name": "王大爷", "phone": "13900001111", "household": "2栋1单元301"},
               "unit_id": find_place(street, PLACE), "category": "drains", "urgency": "critical", "place": "shared",
               "description": "2栋下水道堵塞，污水外溢", "photos": []}
