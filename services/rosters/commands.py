@@ -150,13 +150,15 @@ def set_estate_facts(store: RostersStore, actor: Actor, data: dict) -> dict:
 
 
 def set_duty(store: RostersStore, actor: Actor, data: dict) -> int:
-    """Put people on the community's daily duty rota (社区值班); returns days set."""
+    """Put people of the community (homed or appointed in it) on its daily duty rota (社区值班);
+    returns days set. Anyone else is refused as unknown, so no one elsewhere is shown on duty."""
     community = store.units.get(data["community_id"], "community_id")
     actor.require(tree.lineage(community))
     if community["level"] != "community":
         raise field_error("community_id", f"is a {community['level']}, not a community")
     people = store.people.get_many(e["person_id"] for e in data["entries"])
-    missing = [e["person_id"] for e in data["entries"] if e["person_id"] not in people]
+    missing = [e["person_id"] for e in data["entries"]
+               if community["_id"] not in (people.get(e["person_id"]) or {}).get("places", ())]
     if missing:
         raise field_error("entries.person_id", f"unknown people: {', '.join(missing)}")
     for entry in data["entries"]:

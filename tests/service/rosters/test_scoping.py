@@ -125,3 +125,15 @@ def test_registering_a_known_phone_inside_the_jurisdiction_with_other_details_na
         service_as(secretary).register_person(**{**WANG, "occupation": "医生"}, home_unit_id=home)
 
     assert "occupation" in taken.value.details[0]["reason"]
+
+
+def test_a_person_of_another_community_is_not_put_on_the_duty_rota_and_nothing_changes(service_as, street, db):
+    ops = service_as()
+    he_tao = ops.search_people(name="何涛")[0]["person_id"]
+    before = kept(db)
+
+    with pytest.raises(ValidationFailed) as refused:
+        ops.set_duty(community_id=find_place(street, JIAYUAN), entries=[{"date": "2026-03-03", "person_id": he_tao}])
+
+    assert refused.value.fields == {"entries.person_id": f"unknown people: {he_tao}"}
+    assert kept(db) == before
