@@ -15,7 +15,7 @@ Id = fields.String(required=True, validate=validate.Length(min=1, max=80))
 Text = fields.String(required=True, validate=validate.Length(min=1, max=2000))
 Note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
 # `\Z`, not `$`: `$` also matches before a final newline, so "13800000000\n" would pass
-PHONE = validate.Regexp(r"^1\d{10}\Z|^0\d{2,3}-?\d{7,8}\Z", error="must be a mobile or landline number")
+PHONE = validate.Regexp(r"^1[0-9]{10}\Z|^0[0-9]{2,3}-?[0-9]{7,8}\Z", error="must be a mobile or landline number")
 Photos = fields.List(fields.String(validate=validate.Length(min=1, max=300)), load_default=list,
                      validate=validate.Length(max=20))
 CATEGORY_CODE = validate.Regexp(r"^[a-z_]{2,40}\Z", error="must be a category code")

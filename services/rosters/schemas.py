@@ -12,8 +12,8 @@ from shared.schemas import MAX_OFFSET, StrictSchema, name_field, request_id_fiel
 Id = fields.String(required=True, validate=validate.Length(min=1, max=80))
 Name = name_field(100)
 # `\Z`, not `$`: `$` also matches before a final newline, so "13800000000\n" would pass
-PHONE = validate.Regexp(r"^1\d{10}\Z", error="must be an 11-digit mainland mobile number")
-ID_NUMBER = validate.Regexp(r"^\d{17}[\dXx]\Z", error="must be an 18-character resident ID number")
+PHONE = validate.Regexp(r"^1[0-9]{10}\Z", error="must be an 11-digit mainland mobile number")
+ID_NUMBER = validate.Regexp(r"^[0-9]{17}[0-9Xx]\Z", error="must be an 18-character resident ID number")
 ROLE_KEY = validate.Regexp(r"^[a-z_]{2,40}\Z", error="must be a role name")
 Role = fields.String(required=True, validate=ROLE_KEY)
 MAX_ROLES = 50  # roles a community may configure
