@@ -92,6 +92,7 @@ def main() -> None:
         with ClusterRpcProxy({"AMQP_URI": stack.amqp_uri}, context_data=context, timeout=60) as rpc:
             wait_until(lambda: rpc.echo.echo(x=1) == {"x": 1}, 60, "echo service")
             wait_until(lambda: rpc.cases.search(limit=1) is not None, 60, "cases service")
+            wait_until(lambda: rpc.rosters.labels() is not None, 60, "rosters service")
             community, scopes = build_tree(rpc.rosters)
             started = time.perf_counter()
             received = generate(community, scopes, db)
