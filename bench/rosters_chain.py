@@ -47,9 +47,10 @@ def build_tree() -> tuple[list[dict], list[dict], list[dict]]:
     people, appointments = [], []
     candidates = [u for u in units if u["level"] in ROLE_AT]
     for n, unit in enumerate(candidates[:PEOPLE]):
+        lineage = [*unit["ancestors"], unit["_id"]]
         person = {"_id": f"p{n}", "name": f"居民{n}", "phone": f"138{n:08d}", "party_member": n % 3 == 0,
-                  "skills": [], "interests": []}
-        appointment = {"_id": f"a{n}", "person_id": person["_id"], "unit_id": unit["_id"],
+                  "skills": [], "interests": [], "places": lineage}
+        appointment = {"_id": f"a{n}", "person_id": person["_id"], "unit_id": unit["_id"], "lineage": lineage,
                        "community_id": unit["community_id"], "role": ROLE_AT[unit["level"]], "status": "appointed",
                        "term_start": date(2024, 1, 1).isoformat(), "term_end": date(2026, 12, 31).isoformat()}
         unit["leaders"].append({"appointment_id": appointment["_id"], "person_id": person["_id"],
