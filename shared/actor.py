@@ -19,12 +19,13 @@ from nameko.extensions import DependencyProvider
 
 import shared.remote  # noqa: F401 - every caller signs with this module: its errors map back to their classes
 from shared.errors import Forbidden
+from shared.rights import GROUPS
 
 CONTEXT_KEY = "linli_actor"
 TOKEN_SECONDS = 12 * 3600  # how long a token issued by `context_for` is valid
 CLOCK_LEEWAY = 30  # seconds of clock difference allowed between issuer and service
 #: Roles that act on the whole tree, e.g. another district system or ops tooling.
-ROOT_ROLES = frozenset({"system", "admin"})
+ROOT_ROLES = frozenset(GROUPS["root"])
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ the reporter's behalf, saying how they got it, and never on a case they handled.
 from collections.abc import Mapping
 
 from shared.errors import Forbidden
-from shared.rights import ANY, EVERYONE, OFFICIALS, ROOT, STAFF, Rights, by_groups
+from shared.rights import ANY, EVERYONE, GROUPS, OFFICIALS, ROOT, STAFF, Rights, by_groups
 
 ASSIGNEE_SIDE = "assignee_side"
 OWN_REPORT = "own_report"
@@ -52,7 +52,7 @@ def on_assignee_side(actor, case: Mapping) -> bool:
     if kind == "person":
         return party_id is not None and actor.who == party_id
     if kind == "community":
-        return actor.role in ("secretary", "duty_officer", "grid_worker")
+        return actor.role in GROUPS["staff"]
     return actor.role == kind and party_id in (None, actor.who)
 
 

@@ -19,8 +19,7 @@ from pymongo.database import Database
 
 from services.rosters.exceptions import AppointmentNotFound, Conflict, PersonNotFound, UnitNotFound
 from services.rosters.import_store import ImportJobs
-from services.rosters.siblings import SiblingNames
-from services.rosters.tree import name_key
+from services.rosters.siblings import SiblingNames, active_child_named
 from services.rosters.unitcache import UnitCache
 from shared.audit import PiiReads
 from shared.clock import utcnow
@@ -195,11 +194,8 @@ class Units(EventSourcedCollection):
         return list(self.coll.find(query).sort("name", ASCENDING).skip(offset).limit(limit))
 
     def child_named(self, parent_id: str | None, name: str) -> dict | None:
-        """The active unit under the parent (a root when `parent_id` is None) whose name is this
-        one as siblings compare names (`tree.name_key`: "２栋" is "2栋")."""
-        wanted = name_key(name)
-        return next((unit for unit in self.coll.find({"parent_id": parent_id, "retired": False})
-                     if name_key(unit["name"]) == wanted), None)
+        """The active unit of that name under the parent, as siblings compare names."""
+        return active_child_named(self.coll, parent_id, name)
 
 
 class People(EventSourcedCollection):

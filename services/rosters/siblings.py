@@ -72,10 +72,18 @@ class SiblingNames:
 
     def _refuse_unclaimed_twin(self, key: str, parent_id: str | None, name: str, unit_id: str) -> None:
         """A sibling of that name made before names were claimed keeps it: the claim is handed to it."""
-        for sibling in self.units.find({"parent_id": parent_id, "retired": False}, {"name": 1}):
-            if sibling["_id"] != unit_id and _same(sibling["name"], name):
-                self.coll.update_one({"_id": key, "unit_id": unit_id}, {"$set": {"unit_id": sibling["_id"]}})
-                raise taken(name)
+        sibling = active_child_named(self.units, parent_id, name, other_than=unit_id)
+        if sibling is not None:
+            self.coll.update_one({"_id": key, "unit_id": unit_id}, {"$set": {"unit_id": sibling["_id"]}})
+            raise taken(name)
+
+
+def active_child_named(units: Collection, parent_id: str | None, name: str,
+                       other_than: str | None = None) -> dict | None:
+    """The active unit under the parent (a root when `parent_id` is None) whose name is this one
+    as siblings compare names (`tree.name_key`: "２栋" is "2栋"), leaving out `other_than`."""
+    return next((unit for unit in units.find({"parent_id": parent_id, "retired": False})
+                 if unit["_id"] != other_than and _same(unit["name"], name)), None)
 
 
 def taken(name: str) -> SiblingNameTaken:
