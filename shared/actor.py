@@ -9,6 +9,7 @@ services first accept the new key beside the current one, issuers then sign with
 old key is dropped once its tokens have expired.
 """
 
+import contextlib
 import functools
 import time
 from collections.abc import Mapping, Sequence
@@ -151,6 +152,20 @@ class ActorAccess:
         if time.time() > expires + CLOCK_LEEWAY:
             raise Forbidden("actor token has expired")
         return actor
+
+    @contextlib.contextmanager
+    def acting_as(self, actor: Actor, lifetime: float = 300):
+        """RPCs made inside the block carry `actor` (a support team accepting a case it was
+        dispatched, say); the caller's own token is back afterwards."""
+        before = self.worker_ctx.data.get(CONTEXT_KEY)
+        self.worker_ctx.data[CONTEXT_KEY] = issue_token(actor, self.keys, lifetime)
+        try:
+            yield actor
+        finally:
+            if before is None:
+                self.worker_ctx.data.pop(CONTEXT_KEY, None)
+            else:
+                self.worker_ctx.data[CONTEXT_KEY] = before
 
     def become_service(self, service_name: str) -> Actor:
         """For work nobody called (timers): the service acts as itself, and the RPCs it

@@ -20,7 +20,7 @@ GROUPS: dict[str, tuple[str, ...]] = {
     "staff": ("secretary", "duty_officer", "grid_worker"),
     "leaders": ("grid_leader", "zone_leader", "group_leader", "building_leader", "unit_leader", "alley_steward"),
     "handlers": ("property_company", "owners_committee", "department", "support_team"),
-    "residents": ("resident",),
+    "residents": ("resident", "volunteer"),  # a volunteer: a resident serving in a support team
 }
 ROLES: tuple[str, ...] = tuple(role for roles in GROUPS.values() for role in roles)
 GROUP_OF: dict[str, str] = {role: group for group, roles in GROUPS.items() for role in roles}

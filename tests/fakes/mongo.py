@@ -306,7 +306,11 @@ class FakeCursor:
         self.wrap = wrap
         self.skipped = self.limited = 0
 
-    def sort(self, key: str, direction: int = ASCENDING) -> "FakeCursor":
+    def sort(self, key: "str | list[tuple[str, int]]", direction: int = ASCENDING) -> "FakeCursor":
+        if isinstance(key, list):  # several keys: a stable sort by each, the last one first
+            for one, way in reversed(key):
+                self.sort(one, way)
+            return self
         if not isinstance(key, str) or direction not in (ASCENDING, DESCENDING):
             raise NotImplementedError(f"sort by {key!r}, {direction!r}")
         present = [(value, d) for d in self.docs if (value := _lookup(d, key)) not in (_MISSING, None)]
