@@ -102,7 +102,8 @@ def consultation_note(question: str, advice: str) -> dict:
 
 
 def scheduled_minutes(task: Mapping) -> int:
-    """The task's time window in minutes (0 when it has none)."""
-    if not task.get("starts_at") or not task.get("ends_at"):
+    """The task's time window in minutes: what a member was scheduled for. A task opened from a
+    case has a deadline, not a schedule: 0 (as a task without a window)."""
+    if task.get("kind") == "case" or not task.get("starts_at") or not task.get("ends_at"):
         return 0
     return max(int((task["ends_at"] - task["starts_at"]).total_seconds() // 60), 0)
