@@ -24,6 +24,13 @@ FIELDS: dict[str, str] = {
     "state": "状态", "status": "状态", "term_end": "任期结束", "term_start": "任期开始", "title": "标题",
     "total_fen": "总金额", "unit_id": "单元", "urgency": "紧急程度", "votes": "表决", "work_id": "工作证号",
     "working_days": "工作日数",
+    "actual_minutes": "实际时长", "advice": "意见", "approved": "是否核实通过", "availability": "可服务时间",
+    "categories": "服务类别", "end": "结束时间", "ends_at": "结束时间", "headcount": "人数", "hours_id": "服务时长记录",
+    "leader_phone": "队长电话", "member_id": "队员", "mine": "只看我的", "outcome": "结果",
+    "override_reason": "不具备特长仍认领的理由", "passed": "是否通过", "profession": "职业", "question": "问题",
+    "required_skills": "所需特长", "resident_name": "居民姓名", "scheduled_minutes": "计划时长", "skill": "特长",
+    "start": "开始时间", "starts_at": "开始时间", "task_id": "任务", "team_id": "服务队", "weekday": "星期",
+    "wish": "微心愿", "work_unit": "工作单位",
 }
 LEVELS: dict[str, str] = {
     "district": "区", "street": "街道", "community": "社区", "grid": "网格", "zone": "片区", "estate": "小区",
@@ -34,6 +41,9 @@ STATES: dict[str, str] = {
     "dispatched": "已派单", "accepted": "已接单", "in_progress": "处理中", "resolved": "已办结", "closed": "已销号",
     "reopened": "已重办", "duplicate": "重复件", "suspended": "已挂起", "scheduled": "待召开", "held": "已召开",
     "applicant": "申请中", "screened": "已审核", "appointed": "已聘任", "ended": "已结束",
+    "open": "待认领", "claimed": "已认领", "completed": "已完成", "could_not_complete": "未能完成",
+    "cancelled": "已取消", "applied": "待审核", "active": "在册", "rejected": "未通过", "paused": "暂停",
+    "left": "已退出",
 }
 #: An English reason, whole → its Chinese, said after the field's name.
 REASONS: dict[str, str] = {
@@ -94,6 +104,28 @@ REASONS: dict[str, str] = {
     "is required: register people where they live, inside your jurisdiction": "为必填项：请在管辖范围内登记居住地",
     "already used for another file or other options": "已用于另一个文件或另一组选项",
     "changed while being imported; import it again": "导入时被修改，请重新导入",
+    "a team's account acts on its own team only": "服务队账号只能办理本队的事",
+    "a volunteer acts only for themselves": "志愿者只能为自己办理",
+    "a volunteer sees only their own hours": "志愿者只能查看自己的服务时长",
+    "only a member of the team may do this": "只有本队队员可以办理此事",
+    "only an active member of the team may do this": "只有在册的本队队员可以办理此事",
+    "only a member holding a claim on the task may do this": "只有认领了该任务的队员可以办理此事",
+    "only staff override the required skills": "只有工作人员可以让不具备所需特长的队员认领",
+    "only the team's office makes a member active again": "只有服务队或工作人员可以恢复队员在册",
+    "required: the member this is for": "必填：为哪位队员办理",
+    "is not a member of the task's team": "不是该任务所属服务队的队员",
+    "holds no claim on this task": "没有认领该任务", "held no claim on this task": "没有认领该任务",
+    "give team_id or person_id": "请提供服务队或人员", "must be a time as HH:MM": "必须是 HH:MM 格式的时间",
+    "must be after start": "必须晚于开始时间", "must be after starts_at": "必须晚于开始时间",
+    "required for a 微心愿 task": "微心愿任务必须填写",
+    "required when the task is completed": "任务完成时必须填写",
+    "required when the task could not be completed": "任务未能完成时必须填写",
+    "verified already": "已核实", "verified already; ask the organiser": "已核实，如需更改请联系组织方",
+    "a member does not verify their own hours": "队员不能核实自己的服务时长",
+    "at most 1440 minutes a task and day": "每个任务每天不超过 1440 分钟",
+    "is already the name of a team here": "与此处另一支服务队重名",
+    "no such support team here": "此处没有这支服务队",
+    "not in the roster: register the person in rosters first": "不在网格名册中，请先在名册中登记此人",
 }
 #: An English reason with values in it (a regular expression, matched whole) → its Chinese.
 PATTERNS: list[tuple[str, str]] = [
@@ -132,5 +164,9 @@ PATTERNS: list[tuple[str, str]] = [
     (r"repeats the name of a place beside it: (.+)", "与同级地点重名：{0}"),
     (r"is a (\w+): a roster is imported for a street or a community", "是{0}：名册只能导入到街道或社区"),
     (r"must be in the years (\d+) to (\d+)(?: \(UTC\))?", "必须在公元 {0} 年到 {1} 年之间"),
+    (r"lacks required skills: (.+)", "缺少所需特长：{0}"),
+    (r"the member is (\w+), not active", "该队员为{0}，不是在册队员"),
+    (r"required when a member is (\w+)", "队员为{0}时必须填写"),
+    (r"(\w+) unavailable; nothing was changed", "{0} 暂时无法访问，未做任何更改"),
     (r"(?:\w+\.)?\w+(?:Error|Failure|Timeout)", "无法连接"),
 ]

@@ -19,6 +19,7 @@ from services.volunteers.exceptions import (
     TaskNotFound,
     TeamNotFound,
 )
+from services.volunteers.turns import Turns
 from shared.audit import PiiReads
 from shared.clock import utcnow
 from shared.errors import NotFound
@@ -177,6 +178,7 @@ class VolunteersStore:
         self.pii_reads = PiiReads(db["pii_reads"])
         self.requests = RequestLog(db["requests"], float(config.get("REQUEST_LOG_DAYS", 7)))
         self.journal = journal
+        self.turns = Turns()  # the writers of one task in this process take turns (see `turns`)
 
     def ensure_indexes(self) -> None:
         for part in (self.teams, self.members, self.tasks, self.hours, self.consultations):

@@ -67,7 +67,9 @@ class VolunteersService:
         return task
 
     def _task(self, task: dict) -> dict:
-        return task_view(task, self._unmasked(), self.store.consultations.of_task(task["_id"]))
+        """The task's view; its consultations are read only when its history records one."""
+        noted = any(e.get("action") == "consultation" for e in task.get("history") or ())
+        return task_view(task, self._unmasked(), self.store.consultations.of_task(task["_id"]) if noted else [])
 
     # teams and members
 

@@ -33,11 +33,21 @@ Decide = Callable[[dict, datetime], taskflow.Decision]
 
 
 def act(store: VolunteersStore, task_id: str, decide: Decide, actor: Mapping, clock: Callable[[], datetime],
-        request_id: str | None = None) -> dict:
+        request_id: str | None = None, read: dict | None = None) -> dict:
     """Decide on the task as it is and write its next version; a repeat of a request the history
-    already shows, or a step the task no longer needs, changes nothing and gets the task as it is."""
+    already shows, or a step the task no longer needs, changes nothing and gets the task as it is.
+    `read`: the task as the caller has just read it, decided on first (a stale read loses the
+    version and is read again)."""
+    if store.turns.busy(task_id):
+        read = None  # read again once it is this writer's turn: the task will have changed
+    with store.turns.of(task_id):  # this process's writers of the task one after another
+        return _act(store, task_id, decide, actor, clock, request_id, read)
+
+
+def _act(store: VolunteersStore, task_id: str, decide: Decide, actor: Mapping, clock: Callable[[], datetime],
+         request_id: str | None, read: dict | None) -> dict:
     for attempt in range(ATTEMPTS):
-        task = store.tasks.get(task_id)
+        task = read if attempt == 0 and read is not None else store.tasks.get(task_id)
         if applied(task.get("history"), request_id, actor.get("who")):
             return task
         now = clock()
@@ -106,9 +116,10 @@ def _create(store: VolunteersStore, task: dict, actor: Mapping) -> dict:
 def claim(store: VolunteersStore, actor: Actor, data: Mapping, settings: Settings, clock) -> dict:
     task = store.tasks.get(data["task_id"])
     team = store.teams.get(task["team_id"])
+    seen: dict[str, dict | None] = {}
     person_id = admit("claim_task", actor, team, person_id=data.get("person_id"), task=task,
-                      status_of=status_of(store)) or office_person(data.get("person_id"))
-    member = _active_member(store, team["_id"], person_id)
+                      status_of=_status_remembered(store, seen)) or office_person(data.get("person_id"))
+    member = _active_member(store, team["_id"], person_id, seen)
     override = data.get("override_reason")
     if override and actor.role not in OFFICE_ROLES:
         raise Forbidden(f"{actor.who} ({actor.role}) may not override required skills",
@@ -120,7 +131,7 @@ def claim(store: VolunteersStore, actor: Actor, data: Mapping, settings: Setting
                               "missing": missing}])
     return act(store, task["_id"], lambda t, now: claims.claim(t, member, actor.as_dict(), now,
                                                                 settings.confirm_within, override if missing else None),
-               actor.as_dict(), clock, data.get("request_id"))
+               actor.as_dict(), clock, data.get("request_id"), read=task)
 
 
 def confirm(store: VolunteersStore, actor: Actor, data: Mapping, clock) -> dict:
@@ -143,8 +154,18 @@ def _claim_subject(store: VolunteersStore, actor: Actor, data: Mapping, rpc: str
     return task, person_id or office_person(data.get("person_id"))
 
 
-def _active_member(store: VolunteersStore, team_id: str, person_id: str) -> dict:
-    member = store.members.find(member_id_for(team_id, person_id))
+def _status_remembered(store: VolunteersStore, seen: dict[str, dict | None]):
+    """`status_of` keeping each membership it reads in `seen` (by person), so a claim reads it once."""
+
+    def status(team_id: str, person_id: str) -> str | None:
+        seen[person_id] = store.members.find(member_id_for(team_id, person_id))
+        return None if seen[person_id] is None else seen[person_id]["status"]
+
+    return status
+
+
+def _active_member(store: VolunteersStore, team_id: str, person_id: str, seen: dict[str, dict | None]) -> dict:
+    member = seen[person_id] if person_id in seen else store.members.find(member_id_for(team_id, person_id))
     if member is None:
         raise field_error("person_id", "is not a member of the task's team")
     if member["status"] != "active":

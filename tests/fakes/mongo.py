@@ -72,10 +72,21 @@ def _same(a: Any, b: Any) -> bool:
 
 
 def _lookup(doc: Any, path: str) -> Any:
-    """The value at a dotted path, or `_MISSING`; a path through an array is not supported."""
-    for part in path.split("."):
+    """The value at a dotted path, or `_MISSING`. A path through an array of documents gives the
+    values found in its elements, as a list (`claimants.person_id`: every claimant's id), as the
+    server matches it; a number indexes the array."""
+    parts = path.split(".")
+    for at, part in enumerate(parts):
+        if isinstance(doc, list) and not part.isdigit():
+            found = [_lookup(element, ".".join(parts[at:])) for element in doc if isinstance(element, Mapping)]
+            values = [v for value in found if value is not _MISSING
+                      for v in (value if isinstance(value, list) else [value])]
+            return values if values else _MISSING
         if isinstance(doc, list):
-            raise NotImplementedError(f"a query path through an array: {path}")
+            if int(part) >= len(doc):
+                return _MISSING
+            doc = doc[int(part)]
+            continue
         if not isinstance(doc, Mapping) or part not in doc:
             return _MISSING
         doc = doc[part]

@@ -1,5 +1,5 @@
-"""Hostile callers get nothing, through the real broker and database: every RPC of rosters and
-cases called over a `ClusterRpcProxy` with arguments made from the schema it loads them with
+"""Hostile callers get nothing, through the real broker and database: every RPC of rosters,
+cases and volunteers called over a `ClusterRpcProxy` with arguments made from the schema it loads them with
 (`tests.fuzzing`), fewer calls than the service tier but each one over the wire, with strings
 long enough to pass the database's document limit.
 
@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from services.cases.service import CasesService
 from services.rosters.demo import find_place
 from services.rosters.service import RostersService
+from services.volunteers.service import VolunteersService
 from tests.conftest import rpc_names
 from tests.fuzzing import Drawn, Samples, Tally, arguments, fuzz_settings, judge, unbounded_texts
 from tests.integration.cases.conftest import (  # noqa: F401 - fixtures
@@ -31,7 +32,18 @@ from tests.integration.cases.conftest import (  # noqa: F401 - fixtures
     rosters_service,
 )
 from tests.integration.snapshots import settled_digest
-from tests.service.test_fuzz_rpcs import JIAYUAN, LIANFU, CasesWorld, RostersWorld
+from tests.integration.volunteers.conftest import (  # noqa: F401 - fixtures
+    enlist,
+    member_phone,
+    no_leftover_dispatches,
+    task_window,
+    team,
+    volunteers,
+    volunteers_config,
+    volunteers_db,
+    volunteers_service,
+)
+from tests.service.test_fuzz_rpcs import JIAYUAN, LIANFU, CasesWorld, RostersWorld, VolunteersWorld
 
 EXAMPLES = 20
 LONGEST = 6_000_000  # "栋" * 6,000,000 is 18 MB in UTF-8: past the 16 MB a document may hold
@@ -159,5 +171,35 @@ def test_hostile_callers_get_nothing_from_cases(cases_service, cases_db, demo, r
 
     failures = fuzz("cases", CasesService, world.schema, samples, proxies, Digest(cases_service, cases_db),
                     lambda: admin.get_case(case_id=reported))
+
+    assert not failures, "\n".join(failures)
+
+
+def volunteers_callers(rpc_as, places: dict[str, str], team: dict, member: dict) -> list:  # noqa: F811
+    """`callers`, and the team's own account and one of its members."""
+    return [*callers(rpc_as, places), rpc_as(team["team_id"], "support_team", team["lineage"]),
+            rpc_as(member["person_id"], "volunteer")]
+
+
+def test_hostile_callers_get_nothing_from_volunteers(volunteers_service, volunteers_db, demo, rpc_as, team,  # noqa: F811
+                                                     enlist):  # noqa: F811
+    world = VolunteersWorld()
+    members = enlist(team, 3)
+    proxies = volunteers_callers(rpc_as, demo, team, members[0])
+    admin = proxies[0].volunteers
+    tasks = [admin.open_task(team_id=team["team_id"], kind="patrol", title="2栋消防通道巡查", headcount=2,
+                             **task_window())["task_id"] for _ in range(3)]
+    as_member = proxies[-1].volunteers
+    for task_id in tasks[:2]:
+        as_member.claim_task(task_id=task_id)
+    as_member.start_task(task_id=tasks[1])
+    hours = as_member.log_hours(task_id=tasks[1], actual_minutes=90)["hours_id"]
+    samples = real_ids(world.samples, volunteers_db, demo, team=[team["team_id"]], task=tasks, hours=[hours],
+                       member=[m["member_id"] for m in members], person=[m["person_id"] for m in members])
+    samples = dataclasses.replace(samples, values={**samples.values,
+                                                   "phone": [member_phone(n) for n in range(4)]})
+
+    failures = fuzz("volunteers", VolunteersService, world.schema, samples, proxies,
+                    Digest(volunteers_service, volunteers_db), lambda: admin.get_task(task_id=tasks[0]))
 
     assert not failures, "\n".join(failures)

@@ -2,6 +2,7 @@
 its journal), rosters, the caller, and a clock that moves only when told. Plain Python, no
 broker, no database: a service-layer test runs in milliseconds."""
 
+import contextlib
 import copy
 import itertools
 from collections.abc import Callable, Mapping
@@ -252,6 +253,7 @@ class FakeActorAccess:
 
     def __init__(self, actor: Actor):
         self.actor = actor
+        self.acted_as: list[Actor] = []
 
     def __call__(self) -> Actor:
         return self.actor
@@ -259,6 +261,12 @@ class FakeActorAccess:
     def become_service(self, service_name: str) -> Actor:
         self.actor = Actor(service_name, "system")
         return self.actor
+
+    @contextlib.contextmanager
+    def acting_as(self, actor: Actor, lifetime: float = 300):
+        """Calls made inside the block carry `actor`: recorded in `acted_as`, the caller back after."""
+        self.acted_as.append(actor)
+        yield actor
 
 
 def value_at(doc: Any, path: str) -> Any:

@@ -1,7 +1,7 @@
-"""Hostile callers get nothing: every RPC of rosters and cases, called with arguments made from
+"""Hostile callers get nothing: every RPC of rosters, cases and volunteers, called with arguments made from
 the schema it loads them with (`tests.fuzzing`), valid and hostile values mixed, by actors of
-this community, of another and of the whole tree, over the fakes (rosters on the real store and
-journal over the in-memory database).
+this community, of another and of the whole tree, over the fakes (rosters and volunteers on the
+real store and journal over the in-memory database).
 
 Each call gets a structured error naming a field, or an answer in plain JSON; a call the
 contract refuses gets an error; a call that gets an error leaves every document and event as
@@ -11,7 +11,7 @@ loads its arguments with a `StrictSchema`."""
 import base64
 import copy
 import time
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from hypothesis import given
@@ -22,8 +22,12 @@ from nameko.testing.services import worker_factory
 from services.cases.service import CasesService
 from services.rosters.demo import find_place, load_demo
 from services.rosters.service import RostersService
+from services.volunteers.repository import JOURNAL, VolunteersStore
+from services.volunteers.service import VolunteersService
 from shared.actor import Actor
 from shared.errors import ValidationFailed
+from shared.events import envelope
+from shared.journal import Journal
 from tests.conftest import rpc_names
 from tests.fakes.clock import Clock
 from tests.fakes.mongo import Died, FakeDatabase, Fuse
@@ -33,6 +37,7 @@ from tests.service.conftest import POLICY, UNMASK_ROLES
 from tests.service.fakes import FakeActorAccess, FakeCasesStore
 from tests.service.rosters.conftest import MONDAY_MORNING, OPS, Broker, kept, process, worker
 from tests.service.street import KANG, LIU_HONG, jiayuan_roster
+from tests.service.volunteers import conftest as volunteering
 
 EXAMPLES, EXAMPLES_ON_CI = 50, 200
 TALLY = Tally("service tier")
@@ -148,7 +153,87 @@ class CasesWorld:
                 lambda: self._worker(store, OPS).get_case(case_id=self.case))
 
 
-WORLDS = {"rosters": (RostersService, RostersWorld), "cases": (CasesService, CasesWorld)}
+class VolunteersWorld:
+    """嘉园社区's legal team with six members (one paused), a patrol claimed, one under way with
+    hours logged, one finished, one cancelled, and a task opened from a dispatched case, over the
+    real store and journal on the in-memory database, copied afresh for every call."""
+
+    def __init__(self):
+        db = FakeDatabase(Fuse())
+        broker = Broker(db.fuse)
+        store = self._store(db, broker)
+        self.people = volunteering.FakePeople(volunteering.PEOPLE, volunteering.UNITS)
+        self.cases = volunteering.FakeCases()
+        secretary = self._worker(store, volunteering.SECRETARY)
+        team = secretary.create_team(node_id="unit_jiayuan", name="嘉园法律服务队", kind="legal", skills=["法律咨询"],
+                                     categories=["neighbour_dispute"])
+        members = [secretary.screen_member(member_id=secretary.apply_member(
+            team_id=team["team_id"], phone=volunteering.phone_of(n))["member_id"], passed=True) for n in range(6)]
+        secretary.set_member_status(member_id=members[5]["member_id"], status="paused", reason="出差")
+        starts = datetime.now(UTC) + timedelta(days=1)
+        patrol = {"team_id": team["team_id"], "kind": "patrol", "title": "2栋消防通道巡查", "headcount": 2,
+                  "starts_at": starts.isoformat(), "ends_at": (starts + timedelta(hours=2)).isoformat()}
+        tasks = [secretary.open_task(**patrol)["task_id"] for _ in range(4)]
+        for task_id in tasks:
+            for n in (0, 1, 2):
+                self._worker(store, volunteering.volunteer(f"person_{n}")).claim_task(task_id=task_id)
+        claimant = self._worker(store, volunteering.volunteer("person_0"))
+        for task_id in tasks[1:3]:
+            claimant.start_task(task_id=task_id)
+        hours = claimant.log_hours(task_id=tasks[1], actual_minutes=100)["hours_id"]
+        claimant.finish_task(task_id=tasks[2], outcome="completed", result="通道已清理")
+        secretary.cancel_task(task_id=tasks[3], reason="暴雨")
+        self.cases.docs["case_leak"] = {"case_id": "case_leak", "category": "neighbour_dispute",
+                                        "description": "楼上漏水到楼下", "unit_id": "unit_jc2", "deadlines": {}}
+        dispatched = envelope("case_dispatched", {
+            "case_id": "case_leak", "lineage": [*volunteering.JIAYUAN, "unit_jc2"],
+            "detail": {"assignee": {"kind": "support_team", "party_id": team["team_id"]}}}, {"who": "cases"})
+        tasks.append(secretary.on_case_dispatched(dispatched)["task_id"])
+        self.template, self.task = db, tasks[0]
+        self.actors = [OPS, OPS, volunteering.SECRETARY, volunteering.team_account(team),
+                       volunteering.volunteer("person_0"), volunteering.volunteer("person_5"),
+                       Actor("何涛", "zone_leader", volunteering.LIANFU)]
+        self.samples = Samples(
+            ids={"team": [team["team_id"]], "member": [m["member_id"] for m in members], "task": tasks,
+                 "hours": [hours], "person": [m["person_id"] for m in members], "unit": list(volunteering.UNITS)},
+            values={"phone": [volunteering.phone_of(n) for n in range(7)], "skills": [["法律咨询"], []],
+                    "required_skills": [["法律咨询"], []], "category": ["neighbour_dispute"],
+                    "date_from": ["2026-01-01"], "date_to": ["2027-12-31"]})
+
+    @staticmethod
+    def _store(db, broker) -> VolunteersStore:
+        return VolunteersStore(db, Journal(db, broker.publish, clock=Clock(MONDAY_MORNING), **JOURNAL),
+                               volunteering.CONFIG)
+
+    def _worker(self, store, actor) -> VolunteersService:
+        service = worker_factory(VolunteersService, store=store, actor=FakeActorAccess(actor),
+                                 settings=volunteering.SETTINGS, config=volunteering.CONFIG, rosters=None, cases=None,
+                                 error_log=None)
+        service.consumer = volunteering.PassThrough(service)
+        service._people = lambda: self.people
+        service._send_as = self.cases.as_team
+        return service
+
+    def schema(self, rpc: str) -> Schema | None:
+        if ("volunteers", rpc) in UNDISCOVERABLE:
+            return UNDISCOVERABLE["volunteers", rpc]()
+        db = FakeDatabase(Untouchable())
+        return input_schema(getattr(self._worker(self._store(db, Broker(db.fuse)), OPS), rpc))
+
+    def open(self):
+        db = FakeDatabase(Fuse())
+        for name in self.template.list_collection_names():
+            db[name].docs = copy.deepcopy(self.template[name].docs)
+            db.created.add(name)
+        broker = Broker(db.fuse)
+        store = self._store(db, broker)
+        return (lambda actor: self._worker(store, actor),
+                lambda: (kept(db), len(broker.published)),
+                lambda: self._worker(store, OPS).get_task(task_id=self.task))
+
+
+WORLDS = {"rosters": (RostersService, RostersWorld), "cases": (CasesService, CasesWorld),
+          "volunteers": (VolunteersService, VolunteersWorld)}
 BUILT: dict[str, object] = {}
 RPCS = [(service, rpc) for service, (cls, _) in WORLDS.items() for rpc in sorted(rpc_names(cls))]
 

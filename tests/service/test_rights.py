@@ -12,6 +12,8 @@ from services.cases.rights import RIGHTS as CASES_RIGHTS
 from services.cases.service import CasesService
 from services.rosters.rights import RIGHTS as ROSTERS_RIGHTS
 from services.rosters.service import RostersService
+from services.volunteers.rights import RIGHTS as VOLUNTEERS_RIGHTS
+from services.volunteers.service import VolunteersService
 from shared.actor import Actor
 from shared.errors import Forbidden
 from shared.rights import ROLES
@@ -19,13 +21,14 @@ from tests.conftest import rpc_names
 from tests.service.fakes import FakeActorAccess
 
 ROOT = Path(__file__).parents[2]
-SERVICES = {"cases": (CasesService, CASES_RIGHTS), "rosters": (RostersService, ROSTERS_RIGHTS)}
+SERVICES = {"cases": (CasesService, CASES_RIGHTS), "rosters": (RostersService, ROSTERS_RIGHTS),
+            "volunteers": (VolunteersService, VOLUNTEERS_RIGHTS)}
 CALLS = [(service, rpc, role) for service, (cls, _) in SERVICES.items() for rpc in sorted(rpc_names(cls))
          for role in (*ROLES, "janitor")]
 
 
 class NothingThere:
-    """Stands for the store, rosters and config: any use at all fails the test."""
+    """Stands for the store, the other services, settings and config: any use at all fails the test."""
 
     def __getattr__(self, name):
         raise AssertionError(f"touched {name} before the caller's right was checked")
@@ -37,10 +40,11 @@ class NothingThere:
 def worker_as(service: str, actor: Actor):
     cls, _ = SERVICES[service]
     blank = NothingThere()
-    dependencies = {name: blank for name in ("store", "rosters", "roster_cache", "policy", "config", "error_log")
+    dependencies = {name: blank for name in ("store", "rosters", "roster_cache", "cases", "policy", "settings",
+                                             "config", "consumer", "error_log")
                     if hasattr(cls, name)}
     worker = worker_factory(cls, actor=FakeActorAccess(actor), **dependencies)
-    worker._roster = blank
+    worker._roster = worker._people = worker._send_as = blank
     return worker
 
 
