@@ -42,6 +42,7 @@ bench: install
 	$(PY) -m bench.rosters_chain
 	$(PY) -m bench.cases_intake
 	$(PY) -m bench.cases_stats
+	$(PY) -m bench.volunteers_claims
 
 chaos: install
 	$(PY) -m bench.chaos
