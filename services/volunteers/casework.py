@@ -30,9 +30,23 @@ def retry_wait(attempts: int) -> timedelta:
     return timedelta(seconds=min(2 ** attempts, 600))
 
 
-def push(store: VolunteersStore, task: Mapping, send: Callable[..., Any], settings: Settings, now: datetime) -> int:
-    """Send the task's owed case steps in order until one fails for a while; returns how many were
-    settled (sent or refused for good). `send(method, **arguments)` calls cases as the team."""
+def push(store: VolunteersStore, task: Mapping, send: Callable[..., Any], settings: Settings,
+         now: datetime) -> dict:
+    """Send the task's owed case steps in order until one fails for a while, then say when to
+    look again (its `owed_cases` watch, dropped once nothing is owed); returns the task as it is
+    now. `send(method, **arguments)` calls cases as the team."""
+    _send_owed(store, task, send, settings, now)
+    task = store.tasks.get(task["_id"])
+    waiting = [a for a in task.get("case_actions") or () if not (a.get("done_at") or a.get("parked_at"))]
+    if not waiting:
+        store.owed_cases.drop(task["_id"], task["version"])
+    else:
+        store.owed_cases.keep(task["_id"], waiting[0].get("next_try_at") or now, task["version"])
+    return task
+
+
+def _send_owed(store: VolunteersStore, task: Mapping, send: Callable[..., Any], settings: Settings,
+               now: datetime) -> int:
     settled = 0
     actions = list(task.get("case_actions") or [])
     for index, action in enumerate(actions):

@@ -4,6 +4,7 @@ Tasks and hours records cause events, so their writes go through the journal
 (`shared.journal`) at the document's next version: of two writers at one version exactly one
 wins (`ChangedMeanwhile` for the other, which decides again on the document as it is now)."""
 
+import contextlib
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -11,7 +12,9 @@ from typing import Any
 from pymongo import ASCENDING
 from pymongo.collection import Collection
 from pymongo.database import Database
+from pymongo.errors import DuplicateKeyError
 
+from services.volunteers import watching
 from services.volunteers.exceptions import (
     ChangedMeanwhile,
     HoursNotFound,
@@ -25,6 +28,7 @@ from shared.clock import utcnow
 from shared.errors import NotFound
 from shared.journal import Journal
 from shared.requests import RequestLog
+from shared.ttlcache import TTLCache
 from shared.writes import insert_or_get
 
 
@@ -51,7 +55,20 @@ class Collection_:
 
 
 class Teams(Collection_):
+    """Teams never change once made: each process keeps the ones it read."""
+
     missing, label = TeamNotFound, "team"
+
+    def __init__(self, collection: Collection):
+        super().__init__(collection)
+        self.known = TTLCache(3600, 10_000)
+
+    def get(self, doc_id: str, field: str | None = None) -> dict:
+        team = self.known.get(doc_id)
+        if team is None:
+            team = super().get(doc_id, field)
+            self.known.put(doc_id, team)
+        return team
 
     def insert_new(self, doc: dict) -> tuple[dict, bool]:
         return insert_or_get(self.coll, doc)
@@ -86,37 +103,27 @@ class Versioned(Collection_):
         super().__init__(collection)
         self.journal = journal
 
-    def create(self, doc: dict, events: list[dict]) -> dict:
+    def create(self, doc: dict, events: list[dict], follow: list[dict] = ()) -> dict:
         """Write a new document at version 1; `ChangedMeanwhile` when its id exists already."""
         doc = {**doc, "version": 1}
         self.journal.commit({"collection": self.coll.name, "doc_id": doc["_id"], "version": 1, "create": doc,
-                             "events": list(events)})
+                             "events": list(events), "follow": list(follow)})
         return doc
 
-    def advance(self, doc: Mapping, set_: Mapping[str, Any], push: Mapping[str, list], events: list[dict]) -> None:
-        """Write the next version of `doc` as read; `ChangedMeanwhile` when another writer took it."""
+    def advance(self, doc: Mapping, set_: Mapping[str, Any], push: Mapping[str, list], events: list[dict],
+                follow: list[dict] = ()) -> None:
+        """Write the next version of `doc` as read (and, once published, the `follow` writes);
+        `ChangedMeanwhile` when another writer took the version."""
         update: dict = {"$set": {**set_, "updated_at": utcnow()}}
         pushes = {key: {"$each": list(items)} for key, items in push.items() if items}
         if pushes:
             update["$push"] = pushes
         self.journal.commit({"collection": self.coll.name, "doc_id": doc["_id"], "version": doc["version"] + 1,
-                             "update": update, "events": list(events)})
+                             "update": update, "events": list(events), "follow": list(follow)})
 
 
 class Tasks(Versioned):
     missing, label = TaskNotFound, "task"
-
-    def expiring(self, now: datetime, limit: int = 500) -> list[dict]:
-        """Tasks holding a claim whose time to confirm has passed."""
-        return list(self.coll.find({"next_expiry": {"$lte": now}}).limit(limit))
-
-    def starting(self, states: list[str], before: datetime, unsent: str, limit: int = 500) -> list[dict]:
-        """Tasks in one of `states` starting before `before` without the reminder `unsent`."""
-        return list(self.coll.find({"state": {"$in": states}, "starts_at": {"$lte": before},
-                                    "reminders": {"$ne": unsent}}).limit(limit))
-
-    def owing_the_case(self, limit: int = 200) -> list[dict]:
-        return list(self.coll.find({"case_pending": True}).limit(limit))
 
     def mark_case_action(self, task_id: str, index: int, outcome: Mapping[str, Any], pending: bool) -> None:
         """Record how one owed case action went (no new version: the journal never sets these paths)."""
@@ -124,8 +131,28 @@ class Tasks(Versioned):
                                                         "case_pending": pending}})
 
     def ensure_indexes(self) -> None:
-        for key in ("team_id", "lineage", "state", "next_expiry", "case_pending", "case_id"):
+        for key in ("team_id", "lineage", "state", "case_id", "starts_at"):
             self.coll.create_index([(key, ASCENDING)])
+
+
+class Watches:
+    """One small document per task a timer must look at (see `watching`), `due` the moment to."""
+
+    def __init__(self, collection: Collection):
+        self.coll = collection
+
+    def due(self, now: datetime, limit: int = 1000) -> list[dict]:
+        return list(self.coll.find({"due": {"$lte": now}}).limit(limit))
+
+    def keep(self, task_id: str, due: datetime, version: int) -> None:
+        """Look at the task again at `due` (unless a later step of it wrote the watch)."""
+        with contextlib.suppress(DuplicateKeyError):
+            self.coll.replace_one({"_id": task_id, "version": {"$lte": version}}, {"due": due, "version": version},
+                                  upsert=True)
+
+    def drop(self, task_id: str, version: int) -> None:
+        """The task at `version` needs no watch (a watch a later step wrote stays)."""
+        self.coll.delete_one({"_id": task_id, "version": {"$lte": version}})
 
 
 class Hours(Versioned):
@@ -178,6 +205,9 @@ class VolunteersStore:
         self.pii_reads = PiiReads(db["pii_reads"])
         self.requests = RequestLog(db["requests"], float(config.get("REQUEST_LOG_DAYS", 7)))
         self.journal = journal
+        self.claim_watches = Watches(db[watching.CLAIMS])
+        self.reminder_watches = Watches(db[watching.REMINDERS])
+        self.owed_cases = Watches(db[watching.OWED])
         self.turns = Turns()  # the writers of one task in this process take turns (see `turns`)
 
     def ensure_indexes(self) -> None:

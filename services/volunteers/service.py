@@ -62,8 +62,7 @@ class VolunteersService:
         """Send what the task owes its case now; what fails is left to the timer."""
         if task.get("case_pending"):
             team = self.store.teams.get(task["team_id"])
-            casework.push(self.store, task, self._send_as(team), self.settings, utcnow())
-            task = self.store.tasks.get(task["_id"])
+            task = casework.push(self.store, task, self._send_as(team), self.settings, utcnow())
         return task
 
     def _task(self, task: dict) -> dict:
@@ -152,7 +151,8 @@ class VolunteersService:
     @once
     def open_task(self, **data) -> dict:
         request = schemas.OpenTask().load_or_raise(data)
-        return self._task(tasks_desk.open_task(self.store, self._people(), self.actor(), request, utcnow()))
+        return self._task(tasks_desk.open_task(self.store, self._people(), self.actor(), request, self.settings,
+                                               utcnow()))
 
     @rpc(expected_exceptions=EXPECTED)
     def get_task(self, **data) -> dict:
@@ -356,6 +356,8 @@ class VolunteersService:
     def sync_cases(self) -> None:
         """Send what tasks owe their cases and could not send at once (cases down, a restart)."""
         self.actor.become_service(self.name)
-        for task in self.store.tasks.owing_the_case():
-            team = self.store.teams.get(task["team_id"])
-            casework.push(self.store, task, self._send_as(team), self.settings, utcnow())
+        for watch in self.store.owed_cases.due(utcnow()):
+            task = self.store.tasks.find(watch["_id"])
+            if task is not None:
+                task = casework.push(self.store, task, self._send_as(self.store.teams.get(task["team_id"])),
+                                     self.settings, utcnow())

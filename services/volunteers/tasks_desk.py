@@ -8,7 +8,7 @@ from datetime import datetime
 
 import eventlet
 
-from services.volunteers import claims, taskflow
+from services.volunteers import claims, taskflow, watching
 from services.volunteers.exceptions import ChangedMeanwhile, Forbidden, SkillsMissing
 from services.volunteers.membership import lacking
 from services.volunteers.others import People, lineage_of
@@ -61,7 +61,9 @@ def _act(store: VolunteersStore, task_id: str, decide: Decide, actor: Mapping, c
         after = {**task, **changes}
         events = [envelope(kind, {**task_payload(after), **extra}, dict(actor)) for kind, extra in decision.events]
         try:
-            store.tasks.advance(task, changes, {"history": entries, "case_actions": owed}, events)
+            store.tasks.advance(task, changes, {"history": entries, "case_actions": owed}, events,
+                                watching.follow_ups(task, {**after, "case_actions": [*task.get("case_actions", []),
+                                                                                     *owed]}, now))
         except ChangedMeanwhile:
             eventlet.sleep(random.uniform(0, 0.002 * min(attempt + 1, 25)))
             continue
@@ -78,7 +80,8 @@ def new_task(task_id: str, team: Mapping, fields: Mapping, actor: Mapping, now: 
             "history": [taskflow.entry("open", actor, now)]}
 
 
-def open_task(store: VolunteersStore, people: People, actor: Actor, data: Mapping, now: datetime) -> dict:
+def open_task(store: VolunteersStore, people: People, actor: Actor, data: Mapping, settings: Settings,
+              now: datetime) -> dict:
     """A task staff (or the team's account) set: a patrol, a legal talk, a 微心愿, any service."""
     team = store.teams.get(data["team_id"])
     admit("open_task", actor, team)
@@ -89,7 +92,7 @@ def open_task(store: VolunteersStore, people: People, actor: Actor, data: Mappin
     fields = {k: data.get(k) for k in ("kind", "title", "description", "required_skills", "headcount", "starts_at",
                                        "ends_at", "unit_id", "wish")}
     fields["case_id"] = None
-    return _create(store, new_task(task_id, team, fields, actor.as_dict(), now), actor.as_dict())
+    return _create(store, new_task(task_id, team, fields, actor.as_dict(), now), actor.as_dict(), settings)
 
 
 def open_case_task(store: VolunteersStore, team: Mapping, case: Mapping, task_id: str, settings: Settings,
@@ -103,12 +106,13 @@ def open_case_task(store: VolunteersStore, team: Mapping, case: Mapping, task_id
               "ends_at": ends if ends and ends > now else now + settings.case_task_window,
               "unit_id": case.get("unit_id"), "wish": None, "case_id": case["case_id"],
               "case_urgency": case.get("urgency"), "case_category": case.get("category")}
-    return _create(store, new_task(task_id, team, fields, actor, now), actor)
+    return _create(store, new_task(task_id, team, fields, actor, now), actor, settings)
 
 
-def _create(store: VolunteersStore, task: dict, actor: Mapping) -> dict:
+def _create(store: VolunteersStore, task: dict, actor: Mapping, settings: Settings) -> dict:
     try:
-        return store.tasks.create(task, [envelope("task_opened", task_payload(task), dict(actor))])
+        return store.tasks.create(task, [envelope("task_opened", task_payload(task), dict(actor))],
+                                  watching.on_open({**task, "version": 1}, settings))
     except ChangedMeanwhile:  # a twin of the request (or of the event) opened it first
         return store.tasks.get(task["_id"])
 
@@ -210,30 +214,42 @@ def release_expired(store: VolunteersStore, system: Mapping, settings: Settings,
     """Release every claim not confirmed in time and promote the first waiting; returns how many
     tasks changed. Instances whose timers fire together each decide on the task as they find it."""
     changed = 0
-    for task in store.tasks.expiring(clock()):
+    for watch in store.claim_watches.due(clock()):
+        task = store.tasks.find(watch["_id"])
+        if task is None:
+            store.claim_watches.drop(watch["_id"], watch["version"])
+            continue
         after = act(store, task["_id"], lambda t, now: claims.expire(t, system, now, settings.confirm_within),
-                    system, clock)
+                    system, clock, read=task)
         changed += after["version"] != task["version"]
+        if after.get("next_expiry") is None:
+            store.claim_watches.drop(after["_id"], after["version"])
+        elif after["next_expiry"] != watch["due"]:
+            store.claim_watches.keep(after["_id"], after["next_expiry"], after["version"])
     return changed
 
 
 def send_reminders(store: VolunteersStore, system: Mapping, settings: Settings, clock) -> int:
     """`task_reminder` to the claimants before a claimed task starts; `task_unclaimed` to staff
     when a task nobody claimed is about to start. Each once per task."""
-    now, sent = clock(), 0
-    for kind, states, ahead in (("task_reminder", ["claimed"], settings.remind_before),
-                                ("task_unclaimed", ["open"], settings.unclaimed_alert)):
-        for task in store.tasks.starting(states, now + ahead, kind):
-            after = act(store, task["_id"], lambda t, when, kind=kind, states=states: _reminder(t, kind, states, when),
-                        system, clock)
+    sent = 0
+    for watch in store.reminder_watches.due(clock()):
+        task = store.tasks.find(watch["_id"])
+        after = task
+        if task is not None and watching.reminder_now(task, settings, clock()):
+            after = act(store, task["_id"], lambda t, now: _reminder(t, settings, now), system, clock, read=task)
             sent += after["version"] != task["version"]
+        due = None if after is None else watching.reminder_due(after, settings, clock())
+        if due is None:
+            store.reminder_watches.drop(watch["_id"], after["version"] if after else watch["version"])
+        elif due != watch["due"]:
+            store.reminder_watches.keep(after["_id"], due, after["version"])
     return sent
 
 
-def _reminder(task: Mapping, kind: str, states: list[str], now: datetime) -> taskflow.Decision:
-    if kind in (task.get("reminders") or ()) or task["state"] not in states:
+def _reminder(task: Mapping, settings: Settings, now: datetime) -> taskflow.Decision:
+    kind = watching.reminder_now(task, settings, now)
+    if kind is None:
         raise taskflow.NothingToDo
-    if task["starts_at"] < now:  # started already: too late to remind, not looked at again
-        return taskflow.Decision("remind", {"reminders": [*(task.get("reminders") or []), kind]})
     extra = {"starts_in_minutes": int((task["starts_at"] - now).total_seconds() // 60)}
     return taskflow.Decision("remind", {"reminders": [*(task.get("reminders") or []), kind]}, [], [(kind, extra)])

@@ -7,7 +7,7 @@ A step is one change to one document, at the document's next `version`:
      "when": {"status": "appointed"},                # optional: only while the document matches
      "events": [envelope, ...],                      # published after the write, confirmed
      "counts": {...},                                # counter increments, added once (see `expand`)
-     "follow": [{"collection": c, "_id": i, "replace": doc} | {..., "delete": True}]}
+     "follow": [{"collection": c, "_id": i, "replace": doc} | {..., "delete": True}]}  # optional "version"
 
 It is written so that a process dying at any point loses nothing that was answered and
 counts nothing twice, with single-document writes only:
@@ -42,6 +42,7 @@ import eventlet
 from eventlet.event import Event
 from eventlet.queue import Empty, LightQueue
 from pymongo.database import Database
+from pymongo.errors import DuplicateKeyError
 
 from shared.clock import utcnow
 from shared.journal.counters import Counters, Expand, Marks, counts_as_given
@@ -175,13 +176,20 @@ class Journal:
         return marks
 
     def follow(self, follow_ups: list[Mapping]) -> None:
-        """Idempotent writes a step causes once published (e.g. a deadline watch kept or dropped)."""
+        """Idempotent writes a step causes once published (e.g. a deadline watch kept or dropped).
+        With `version`, the write never undoes a later step's: a document written by a step of a
+        higher version is left as it is (steps of one document may finish out of order)."""
         for write in follow_ups:
             collection = self.db[write["collection"]]
+            version = write.get("version")
+            newer = {} if version is None else {"version": {"$lte": version}}
             if write.get("delete"):
-                collection.delete_one({"_id": write["_id"]})
-            else:
-                collection.replace_one({"_id": write["_id"]}, write["replace"], upsert=True)
+                collection.delete_one({"_id": write["_id"], **newer})
+                continue
+            with contextlib.suppress(DuplicateKeyError):  # raised when a later step's document is there
+                collection.replace_one({"_id": write["_id"], **newer},
+                                       {**write["replace"], **({} if version is None else {"version": version})},
+                                       upsert=True)
 
     # -- background threads ----------------------------------------------------------------
 

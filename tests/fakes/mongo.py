@@ -451,9 +451,11 @@ class FakeCollection:
 
     def replace_one(self, query: Mapping, doc: Mapping, upsert: bool = False) -> SimpleNamespace:
         self._call("replace_one")
-        if set(query) != {"_id"} or any(k.startswith("$") for k in doc):
+        if "_id" not in query or any(k.startswith("$") for k in doc):
             raise NotImplementedError(f"replace_one({query!r}, {doc!r})")
-        found = query["_id"] in self.docs
+        found = self._first(query) is not None
+        if not found and upsert and query["_id"] in self.docs:  # the id is taken by a document not matching
+            raise DuplicateKeyError(f"E11000 duplicate key error: _id {query['_id']!r}")
         if found or upsert:
             self._keep(_stored({"_id": query["_id"], **{k: v for k, v in doc.items() if k != "_id"}}))
         return SimpleNamespace(matched_count=int(found), upserted_id=None if found or not upsert else query["_id"])

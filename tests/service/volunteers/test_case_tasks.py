@@ -117,11 +117,12 @@ def test_a_step_cases_refuses_for_good_is_recorded_refused_and_the_next_is_sent(
     cases.fail("accept", InvalidTransition("case is resolved", [{"field": "state", "reason": "is resolved"}]))
     clock.move(minutes=1)
 
-    settled = casework.push(store, store.tasks.get(case_task["task_id"]), cases.as_team({"_id": "t"}), SETTINGS,
-                            clock())
+    pushed = casework.push(store, store.tasks.get(case_task["task_id"]), cases.as_team({"_id": "t"}), SETTINGS,
+                           clock())
 
     actions = store.tasks.get(case_task["task_id"])["case_actions"]
-    assert settled == 2
+    assert pushed["case_actions"] == actions and pushed["case_pending"] is False
+    assert store.owed_cases.coll.find_one({"_id": case_task["task_id"]}) is None  # nothing owed: no watch
     assert "case is resolved" in actions[0]["refused"] and actions[0]["done_at"] == clock()
     assert "refused" not in actions[1] and actions[1]["done_at"] == clock()
     assert [method for method, _ in cases.steps()[-2:]] == ["accept", "progress"]
@@ -145,6 +146,7 @@ def test_while_cases_is_down_a_step_waits_with_backoff_and_a_later_push_sends_it
     assert waiting["case_actions"][0]["next_try_at"] == clock() - timedelta(seconds=3) + casework.retry_wait(1)
     assert [method for method, _ in cases.steps()] == ["accept", "accept"]  # the failed try, the one that went
     assert after["case_pending"] is False and after["case_actions"][0]["done_at"] == clock()
+    assert store.owed_cases.coll.find_one({"_id": case_task["task_id"]}) is None
 
 
 def test_a_step_cases_never_takes_is_parked_after_the_last_try(service_as, case_task, cases, store, clock):
