@@ -14,7 +14,8 @@ from services.volunteers.taskflow import CLAIMABLE, Decision, NothingToDo, entry
 from shared.errors import Forbidden
 
 
-def _holder(task: Mapping, person_id: str) -> tuple[str, int] | None:
+def holds(task: Mapping, person_id: str) -> tuple[str, int] | None:
+    """Where the person is on the task (`claimants` or `waiting`, and their index), if at all."""
     for where in ("claimants", "waiting"):
         for index, claim in enumerate(task.get(where) or ()):
             if claim["person_id"] == person_id:
@@ -36,7 +37,7 @@ def _next_expiry(claimants: list) -> datetime | None:
 def claim(task: Mapping, member: Mapping, by: Mapping, now: datetime, confirm_within: timedelta,
           override_reason: str | None = None) -> Decision:
     """A place when one is free, else the end of the waiting list; a repeat changes nothing."""
-    if _holder(task, member["person_id"]) is not None:
+    if holds(task, member["person_id"]) is not None:
         raise NothingToDo
     require_state(task, CLAIMABLE, "claim")
     claimants, waiting = list(task.get("claimants") or []), list(task.get("waiting") or [])
@@ -60,7 +61,7 @@ def claim(task: Mapping, member: Mapping, by: Mapping, now: datetime, confirm_wi
 
 
 def confirm(task: Mapping, person_id: str, by: Mapping, now: datetime) -> Decision:
-    held = _holder(task, person_id)
+    held = holds(task, person_id)
     if held is None or held[0] != "claimants":
         raise Forbidden(f"{person_id} holds no claim on task {task['_id']}",
                         [{"field": "person_id", "reason": "holds no claim on this task"}])
@@ -75,7 +76,7 @@ def confirm(task: Mapping, person_id: str, by: Mapping, now: datetime) -> Decisi
 def withdraw(task: Mapping, person_id: str, by: Mapping, reason: str | None, now: datetime,
              confirm_within: timedelta) -> Decision:
     """The claim (or the place in the waiting list) let go; a freed place goes to the first waiting."""
-    held = _holder(task, person_id)
+    held = holds(task, person_id)
     if held is None:
         raise NothingToDo
     require_state(task, CLAIMABLE, "withdraw")

@@ -13,6 +13,23 @@ RECORD_COLUMNS = ["日期", "姓名", "服务队", "任务", "计划时长（分
 TOTAL_COLUMNS = ["姓名", "任务数", "计划时长（分钟）", "实际时长（分钟）", "已核实时长（分钟）", "待核实"]
 
 
+#: How the sheet names a signer who is neither the member nor the team's account.
+ROLE_WORDS = {"system": "系统", "admin": "管理员", "secretary": "社区书记", "duty_officer": "值班人员",
+              "grid_worker": "网格员", "support_team": "服务队", "volunteer": "队员"}
+
+
+def signer(by: Mapping | None, record: Mapping) -> str | None:
+    """Who recorded or verified a record, as a reader of the sheet knows them: the member by
+    name, the team's account by the team's name, anyone else by role and account."""
+    if not by:
+        return None
+    if by.get("who") == record["person_id"]:
+        return record["name"]
+    if by.get("role") == "support_team" and by.get("who") == record["team_id"]:
+        return record["team_name"]
+    return f"{ROLE_WORDS.get(by.get('role'), by.get('role') or '')} {by.get('who')}".strip()
+
+
 def _verdict(verification: Mapping | None) -> str:
     if not verification:
         return "待核实"
@@ -28,8 +45,8 @@ def workbook(title: str, records: Iterable[Mapping], summary: Mapping) -> bytes:
     for r in records:
         check = r.get("verification") or {}
         sheet.append([r["day"], r["name"], r["team_name"], r["task_title"], r["scheduled_minutes"],
-                      r["actual_minutes"], (r.get("recorded_by") or {}).get("who"), shown(r["recorded_at"]),
-                      check.get("by", {}).get("who"), shown(check["at"]) if check.get("at") else None,
+                      r["actual_minutes"], signer(r.get("recorded_by"), r), shown(r["recorded_at"]),
+                      signer(check.get("by"), r), shown(check["at"]) if check.get("at") else None,
                       _verdict(r.get("verification")), r.get("note")])
     totals = book.create_sheet("时长汇总")
     totals.append([title])

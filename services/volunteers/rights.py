@@ -89,3 +89,13 @@ def office_person(person_id: str | None) -> str:
 
 def _refuse(actor, reason: str) -> None:
     raise Forbidden(f"{actor.who} ({actor.role}): {reason}", [{"field": "role", "reason": reason}])
+
+
+def sees_wisher(actor, task: Mapping, unmask_roles: tuple[str, ...]) -> bool:
+    """Whether the caller sees the phone of a 微心愿's resident: a role that sees numbers, the
+    team's own account (it arranges the visit), or a volunteer holding a place on the task."""
+    if actor.role in unmask_roles:
+        return True
+    if actor.role == "support_team":
+        return actor.who == task["team_id"]
+    return actor.role == "volunteer" and actor.who in {c["person_id"] for c in task.get("claimants") or ()}

@@ -13,7 +13,7 @@ from services.volunteers.exceptions import NoSuchTeamForDispatch
 from services.volunteers.membership import STATUS_LABELS
 from services.volunteers.others import People, call
 from services.volunteers.repository import JOURNAL, VolunteersStore
-from services.volunteers.rights import RIGHTS, admit
+from services.volunteers.rights import RIGHTS, admit, sees_wisher
 from services.volunteers.settings import Settings
 from services.volunteers.views import consultation_view, member_view, task_summary, task_view, team_view
 from shared.actor import CurrentActor
@@ -68,7 +68,10 @@ class VolunteersService:
     def _task(self, task: dict) -> dict:
         """The task's view; its consultations are read only when its history records one."""
         noted = any(e.get("action") == "consultation" for e in task.get("history") or ())
-        return task_view(task, self._unmasked(), self.store.consultations.of_task(task["_id"]) if noted else [])
+        shown = bool(task.get("wish")) and sees_wisher(self.actor(), task, self.settings.unmask_roles)
+        if shown:
+            self.store.pii_reads.record(self.actor().as_dict(), "task", [f"wish:{task['_id']}"])
+        return task_view(task, shown, self.store.consultations.of_task(task["_id"]) if noted else [])
 
     # teams and members
 
@@ -271,7 +274,8 @@ class VolunteersService:
         query = schemas.HoursQuery().load_or_raise(data)
         records = hours_desk.records_for(self.store, self.actor(), query, "hours_export")
         summary = hours_desk.report(records, query["date_from"], query["date_to"])
-        subject = query.get("team_id") or query.get("person_id")
+        subject = (self.store.teams.get(query["team_id"])["name"] if query.get("team_id")
+                   else records[0]["name"] if records else query["person_id"])
         title = f"志愿服务记录 {subject} {summary['date_from']} 至 {summary['date_to']}"
         content = record_sheet.workbook(title, records, summary)
         return {"filename": f"service-record-{summary['date_from']}-{summary['date_to']}.xlsx",

@@ -11,10 +11,10 @@ from datetime import datetime
 from typing import Any
 
 from shared.errors import InvalidTransition, field_error
+from shared.terms_zh import STATES as STATE_WORDS
 
 STATES = ("open", "claimed", "in_progress", "completed", "could_not_complete", "cancelled")
-STATE_LABELS = {"open": "待认领", "claimed": "已认领", "in_progress": "进行中", "completed": "已完成",
-                "could_not_complete": "未能完成", "cancelled": "已取消"}
+STATE_LABELS = {state: STATE_WORDS[state] for state in STATES}  # the words errors use too
 CLAIMABLE = frozenset({"open", "claimed"})
 UNFINISHED = frozenset({"open", "claimed", "in_progress"})
 KINDS = {"case": "案件协办", "patrol": "巡查", "legal_talk": "法律讲座", "wish": "微心愿", "service": "志愿服务",

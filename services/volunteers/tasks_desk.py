@@ -128,6 +128,8 @@ def claim(store: VolunteersStore, actor: Actor, data: Mapping, settings: Setting
     if override and actor.role not in OFFICE_ROLES:
         raise Forbidden(f"{actor.who} ({actor.role}) may not override required skills",
                         [{"field": "override_reason", "reason": "only staff override the required skills"}])
+    if claims.holds(task, person_id) is None:  # a closed task says so before the skills it needs
+        taskflow.require_state(task, taskflow.CLAIMABLE, "claim")
     missing = lacking(list(task.get("required_skills") or []), list(member.get("skills") or []))
     if missing and not override:
         raise SkillsMissing(f"{member['name']} lacks {', '.join(missing)}",

@@ -9,7 +9,7 @@ import pytest
 from services.volunteers import tasks_desk
 from services.volunteers.exceptions import SkillsMissing
 from shared.actor import Actor
-from shared.errors import Forbidden, ValidationFailed
+from shared.errors import Forbidden, InvalidTransition, ValidationFailed
 from tests.service.volunteers.conftest import (
     SECRETARY,
     SETTINGS,
@@ -109,6 +109,16 @@ def test_a_member_without_the_required_skills_is_refused_naming_person_id(servic
 
     assert named(refused.value) == ["person_id"] and refused.value.details[0]["missing"] == ["法律咨询"]
     assert claimants(service_as(SECRETARY).get_task(task_id=task["task_id"])) == []
+
+
+def test_a_cancelled_task_says_so_before_the_skills_it_needed(service_as, team, members, clock):
+    task = open_task(service_as, team, clock, required_skills=["法律咨询"])
+    service_as(SECRETARY).cancel_task(task_id=task["task_id"], reason="改期")
+
+    with pytest.raises(InvalidTransition) as refused:
+        service_as(volunteer("person_3")).claim_task(task_id=task["task_id"])
+
+    assert named(refused.value) == ["state"]
 
 
 def test_staff_override_the_required_skills_with_a_reason_that_is_recorded(service_as, team, members, clock):

@@ -124,3 +124,6 @@ def test_the_export_is_a_workbook_with_a_row_per_record_and_the_totals(service_a
     assert sorted((r[0], r[1], r[4], r[5], r[10]) for r in records) == [
         (DAY, "李律师", 90, 130, "待核实"), (DAY, "王律师", 120, 100, "核实通过")]
     assert totals == [("李律师", 1, 90, 130, 0, 1), ("王律师", 1, 120, 100, 100, 0), ("合计", 2, 210, 230, 100, 1)]
+    assert book["服务记录"]["A1"].value == "志愿服务记录 嘉园法律服务队 2026-03-01 至 2026-03-31"
+    assert sorted((r[1], r[6], r[8]) for r in records) == [
+        ("李律师", "李律师", None), ("王律师", "王律师", f"社区书记 {SECRETARY.who}")]

@@ -84,3 +84,20 @@ def test_a_volunteer_logs_hours_for_themselves_only(service_as, team, members, c
         service_as(volunteer("person_0")).log_hours(task_id=task["task_id"], person_id="person_1", actual_minutes=600)
 
     assert named(refused.value) == ["person_id"]
+
+
+def test_a_wishers_phone_is_shown_to_the_claimant_and_the_office_and_each_such_read_recorded(
+        service_as, team, members, clock, store):
+    wish = {"resident_name": "王奶奶", "phone": "13807310001", "wish": "修好家里的收音机"}
+    task = open_task(service_as, team, clock, kind="wish", wish=wish)
+    service_as(volunteer("person_0")).claim_task(task_id=task["task_id"])
+    reads_before = store.pii_reads.coll.count_documents({})
+
+    seen = {who: service_as(actor).get_task(task_id=task["task_id"])["wish"]["phone"]
+            for who, actor in [("claimant", volunteer("person_0")), ("member", volunteer("person_1")),
+                               ("team", team_account(team)), ("secretary", SECRETARY),
+                               ("leader", Actor("康早新", "unit_leader", tuple(team["lineage"])))]}
+
+    assert seen == {"claimant": "13807310001", "member": "138****0001", "team": "13807310001",
+                    "secretary": "13807310001", "leader": "138****0001"}
+    assert store.pii_reads.coll.count_documents({}) - reads_before == 3
