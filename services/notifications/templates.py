@@ -36,7 +36,7 @@ TEMPLATES: dict[str, dict[str, str]] = {
     "task_unclaimed": {"title": "无人认领：{title}",
                        "body": "{team_name}的任务「{title}」将于 {starts_at} 开始，目前无人认领，请安排。"},
     "appointed": {"title": "聘任通知：{role_label}",
-                  "body": "您已被聘为{unit_name}的{role_label}，聘书编号 {certificate_no}。"},
+                  "body": "您已被聘为{unit_name}的{role_label}，感谢您为邻里服务。"},
 }
 
 #: Mainland mobile numbers and 18-digit ID numbers wherever they stand in a text.

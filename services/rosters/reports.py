@@ -82,6 +82,9 @@ class Reader:
         their jurisdiction (`services.rosters.places`), one indexed equality on `places`."""
         within = places.scope(self.actor)
         query: dict = {} if within is None else {"places": within}
+        if data.get("place_id"):  # inside the jurisdiction, so its people's places hold `within` too
+            self.actor.require(tree.lineage(self.store.units.get(data["place_id"], "place_id")))
+            query["places"] = data["place_id"]
         if data.get("name"):
             query["name"] = {"$regex": re.escape(data["name"])}
         if data.get("skill"):

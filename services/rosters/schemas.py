@@ -164,6 +164,7 @@ class SearchPeople(StrictSchema):
     skill = fields.String(load_default=None, validate=validate.Length(min=1, max=30))
     role = fields.String(load_default=None, validate=ROLE_KEY)
     unit_id = fields.String(load_default=None, validate=REF)
+    place_id = fields.String(load_default=None, validate=REF)
     party_member = fields.Boolean(load_default=None)
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
     offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=MAX_OFFSET))

@@ -4,22 +4,16 @@ rosters (never their database), and the case steps a team takes through cases.""
 from collections.abc import Mapping
 from typing import Any
 
-import eventlet
 from nameko.exceptions import RemoteError
 
 from services.volunteers.exceptions import OtherServiceUnavailable
+from shared import calls
 from shared.errors import LinliError, NotFound, field_error, remote_code
 
 
 def call(proxy: Any, service: str, method: str, timeout: float, field: str, **kwargs) -> Any:
     """One RPC; `OtherServiceUnavailable` naming `field` when it is not answered in time."""
-    try:
-        with eventlet.Timeout(timeout):
-            return getattr(proxy, method).call_async(**kwargs).result()
-    except eventlet.Timeout:
-        reason = f"{service} unavailable; nothing was changed"
-        raise OtherServiceUnavailable(f"{service} did not answer {method} within {timeout:g}s",
-                                      [{"field": field, "reason": reason}]) from None
+    return calls.call(proxy, service, method, timeout, field, OtherServiceUnavailable, **kwargs)
 
 
 def not_found(error: BaseException) -> bool:

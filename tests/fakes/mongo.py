@@ -2,8 +2,10 @@
 
 Queries: equality (an array field matches any element equal to the value; documents compare
 field by field in order), `$in`, `$ne`, `$exists`, `$regex`, `$gte`/`$gt`/`$lte`/`$lt` (values
-of one kind). Updates: `$set`, `$unset`, `$inc`, `$max`, `$push`, `$addToSet`, `$pull`,
-`$pullAll` on dotted paths (a number indexes an array). Projections naming top-level fields;
+of one kind), a top-level `$or`. Updates: `$set`, `$setOnInsert`, `$unset`, `$inc`, `$max`,
+`$push`, `$addToSet`, `$pull`, `$pullAll` on dotted paths (a number indexes an array); an upsert
+that matches nothing inserts the query's equalities with the update, and meets a duplicate key
+when its `_id` is taken, as the server does. Projections naming top-level fields;
 `find` results sorted, skipped and limited. Every document is stored as a BSON round trip, so
 a value the server cannot store is refused here too; duplicate `_id`s are refused as the
 server refuses them. What it does not understand raises NotImplementedError rather than being
@@ -149,6 +151,10 @@ def _holds(value: Any, condition: Any) -> bool:
 
 def matches(doc: Mapping, query: Mapping) -> bool:
     for path, condition in query.items():
+        if path == "$or":
+            if not any(matches(doc, branch) for branch in condition):
+                return False
+            continue
         if path.startswith("$"):
             raise NotImplementedError(f"top-level query operator {path}")
         if not _holds(_lookup(doc, path), condition):
@@ -284,7 +290,8 @@ def _pull_all(doc, path, values):
 
 
 _UPDATES = {"$set": _set, "$unset": _unset, "$inc": _inc, "$max": _max, "$push": _push,
-            "$addToSet": _add_to_set, "$pull": _pull, "$pullAll": _pull_all}
+            "$addToSet": _add_to_set, "$pull": _pull, "$pullAll": _pull_all,
+            "$setOnInsert": lambda doc, path, value: None}  # applied by the upsert that inserts
 
 
 def _check_update(update: Mapping) -> None:
@@ -411,9 +418,9 @@ class FakeCollection:
         self._keep(stored)
         return SimpleNamespace(inserted_id=stored["_id"])
 
-    def insert_many(self, docs: list, ordered: bool = True) -> None:
+    def insert_many(self, docs: list, ordered: bool = True) -> SimpleNamespace:
         self._call("insert_many")
-        errors = []
+        errors, inserted = [], []
         for index, doc in enumerate(docs):
             stored = _stored(doc)
             if stored["_id"] in self.docs:
@@ -422,21 +429,70 @@ class FakeCollection:
                     break
             else:
                 self._keep(stored)
+                inserted.append(stored["_id"])
         if errors:
-            raise BulkWriteError({"writeErrors": errors})
+            raise BulkWriteError({"writeErrors": errors, "nInserted": len(inserted)})
+        return SimpleNamespace(inserted_ids=inserted)
 
     def _update(self, query: Mapping, update: Mapping, upsert: bool) -> SimpleNamespace:
         _check_update(update)
         doc = self._first(query)
         if doc is None and not upsert:
-            return SimpleNamespace(matched_count=0, upserted_id=None)
-        if doc is None and set(query) != {"_id"}:
-            raise NotImplementedError(f"an upsert matching {query!r}")
-        changed = _stored(doc) if doc is not None else {"_id": query["_id"]}
-        apply_update(changed, update)
+            return SimpleNamespace(matched_count=0, modified_count=0, upserted_id=None)
+        if doc is None:
+            changed = self._upserted(query, update)
+        else:
+            changed = _stored(doc)
+            apply_update(changed, update)
         self._keep(_stored(changed))  # what BSON cannot hold is refused, and nothing is written
-        return SimpleNamespace(matched_count=int(doc is not None),
-                               upserted_id=None if doc is not None else query["_id"])
+        return SimpleNamespace(matched_count=int(doc is not None), modified_count=int(doc is not None),
+                               upserted_id=None if doc is not None else changed["_id"])
+
+    def _upserted(self, query: Mapping, update: Mapping) -> dict:
+        """The document an upsert inserts: the query's equalities, then the update."""
+        if "_id" not in query or _operators(query["_id"]):
+            raise NotImplementedError(f"an upsert matching {query!r}")
+        if query["_id"] in self.docs:  # the id is taken by a document not matching
+            raise DuplicateKeyError(f"E11000 duplicate key error: _id {query['_id']!r}", 11000)
+        created = {k: v for k, v in query.items() if not k.startswith("$") and not _operators(v) and "." not in k}
+        apply_update(created, {op: f for op, f in update.items() if op != "$setOnInsert"})
+        for path, value in (update.get("$setOnInsert") or {}).items():
+            _set(created, path, value)
+        return created
+
+    def find_one_and_update(self, query: Mapping, update: Mapping, upsert: bool = False,
+                            return_document: bool = False, projection: Mapping | None = None) -> Any:
+        """`return_document` True (`ReturnDocument.AFTER`) gives the document as written."""
+        self._call("find_one_and_update")
+        _check_update(update)
+        doc = self._first(query)
+        if doc is None and not upsert:
+            return None
+        before = None if doc is None else self._out(doc, projection)
+        if doc is None:
+            changed = self._upserted(query, update)
+        else:
+            changed = _stored(doc)
+            apply_update(changed, update)
+        self._keep(_stored(changed))
+        return self._out(self.docs[changed["_id"]], projection) if return_document else before
+
+    def update_many(self, query: Mapping, update: Mapping) -> SimpleNamespace:
+        self._call("update_many")
+        _check_update(update)
+        found = [d for d in self._candidates(query) if matches(d, query)]
+        for doc in found:
+            changed = _stored(doc)
+            apply_update(changed, update)
+            self._keep(_stored(changed))
+        return SimpleNamespace(matched_count=len(found), modified_count=len(found))
+
+    def delete_many(self, query: Mapping) -> SimpleNamespace:
+        self._call("delete_many")
+        found = [d["_id"] for d in self._candidates(query) if matches(d, query)]
+        for doc_id in found:
+            del self.docs[doc_id]
+        return SimpleNamespace(deleted_count=len(found))
 
     def update_one(self, query: Mapping, update: Mapping, upsert: bool = False) -> SimpleNamespace:
         self._call("update_one")

@@ -173,3 +173,18 @@ def test_only_the_community_office_or_root_may_list_the_reads(service_as, street
         service_as(actor_at(street, "苏瑞安", role, JIAYUAN)).pii_reads(date_from=today(), date_to=today())
 
     assert refused.value.details[0]["field"] == "role"
+
+
+def test_the_people_of_a_place_are_those_living_or_appointed_at_it_or_below_it(service_as, street):
+    service = service_as(secretary(street))
+    estate, community = find_place(street, JINCHANG), find_place(street, JIAYUAN)
+
+    in_estate = {p["name"] for p in service.search_people(place_id=estate, limit=200)}
+    in_community = {p["name"] for p in service.search_people(place_id=community, limit=200)}
+    appointed_in_estate = {r["name"] for r in service.appointments(node_id=estate)}
+    with pytest.raises(Forbidden) as refused:
+        service.search_people(place_id=find_place(street, LIANFU))
+
+    assert appointed_in_estate and appointed_in_estate <= in_estate < in_community <= JIAYUAN_LEADERS | in_community
+    assert {r["name"] for r in service.appointments(node_id=community)} <= in_community
+    assert [d["field"] for d in refused.value.details] == ["jurisdiction"]
