@@ -81,21 +81,33 @@ class Sender:
         return [self.store.messages.get(digest_id)]
 
     def send(self, message: Mapping) -> int:
+        """Send the message on its channel; one that fails for good is passed to the next
+        channel and tried there at once."""
+        tried = 0
+        for _ in range(len(message.get("channels") or ()) or 1):
+            outcome = self._send_once(message)
+            tried += 1 if outcome is not None else 0
+            if outcome is None or outcome.set.get("state") != "queued" or outcome.set.get("due_at") != self.clock():
+                break
+            message = self.store.messages.get(message["_id"])
+        return tried
+
+    def _send_once(self, message: Mapping) -> delivery.Outcome | None:
         now = self.clock()
         taken = self.store.messages.take(message, now, self.lease)
         if taken is None:
-            return 0  # another sender has it, or it changed
+            return None  # another sender has it, or it changed
         name = taken["channel"]
         channel = self.channels.get(name)
         limit = self.limits.get(name)
         if channel is not None and limit and not self.store.rates.take(name, now, limit):
             self._wait_for_next_minute(taken, now)
-            return 0
+            return None
         if channel is None:
             outcome = delivery.failed(taken, name, "channel not enabled here", False, now, self.policy)
         else:
             outcome = self._call(channel, taken, now)
-        return self._record(taken, outcome, now)
+        return outcome if self._record(taken, outcome, now) else None
 
     def _call(self, channel, message: Mapping, now: datetime) -> delivery.Outcome:
         address_key = getattr(channel, "address", None)
@@ -114,19 +126,19 @@ class Sender:
                                    self.policy)
         return delivery.sent(message, message["channel"], now, receipt)
 
-    def _record(self, message: Mapping, outcome: delivery.Outcome, now: datetime) -> int:
+    def _record(self, message: Mapping, outcome: delivery.Outcome, now: datetime) -> bool:
         events = [envelope(outcome.event, payload(message, outcome), SYSTEM)] if outcome.event else []
         try:
             self.store.messages.advance(message, outcome.set, {"attempts": [outcome.attempt]}, events)
         except ChangedMeanwhile:
-            return 1  # a sender that took over after our lease ran out wrote its outcome first
+            return False  # a sender that took over after our lease ran out wrote its outcome first
         if outcome.set.get("state") == "sent":
             self.store.pushes.record(message["person_id"], now)
         if message.get("kind") == "digest" and outcome.set.get("state") in ("sent", "parked"):
             self.store.messages.settle_folded(message["_id"], {"state": outcome.set["state"],
                                                                "channel_used": outcome.set.get("channel_used"),
                                                                "sent_at": outcome.set.get("sent_at")})
-        return 1
+        return True
 
     def _wait_for_next_minute(self, message: Mapping, now: datetime) -> None:
         """A channel at its rate limit: the message waits, queued, for the next minute."""
