@@ -2,7 +2,8 @@
 by page so that a street of thousands is never one answer.
 
 Audience shapes (`notify`'s `to` is a list of them; a person in two is told once):
-- `{"people": [person_id, …]}`: those people (their addresses from their preferences);
+- `{"people": [person_id, …]}`: those people (rosters `search_people` with `person_ids`; an
+  id rosters does not know still gets the message in its inbox);
 - `{"node_id": id, "role": code?, "below": true}`: who holds a role (any, without `role`) at
   the node, and below it unless `below` is false (rosters `appointments`);
 - `{"residents_of": id}`: people who live at the unit or below it (rosters `search_people`
@@ -21,7 +22,7 @@ from services.notifications.exceptions import OtherServiceUnavailable
 from shared.calls import call
 
 PAGE = 200  # what rosters and volunteers answer at most per call
-PEOPLE_PAGE = 500
+PEOPLE_PAGE = 200  # ids asked of rosters at a time
 
 
 def kind_of(audience: Mapping) -> str:
@@ -59,8 +60,10 @@ class Directory:
 
     def _page(self, kind: str, audience: Mapping, offset: int) -> list[dict]:
         if kind == "people":
-            listed = audience["people"][offset:offset + PEOPLE_PAGE]
-            return [{"person_id": p, "name": "", "phone": None} for p in listed]
+            listed = list(dict.fromkeys(audience["people"][offset:offset + PEOPLE_PAGE]))
+            known = {r["person_id"]: _recipient(r) for r in self._ask(
+                self.rosters, "rosters", "search_people", person_ids=listed, limit=PAGE)}
+            return [known.get(p) or {"person_id": p, "name": "", "phone": None} for p in listed]
         if kind == "node_id":
             rows = self._ask(self.rosters, "rosters", "appointments", node_id=audience["node_id"],
                              role=audience.get("role"), status="appointed",

@@ -94,6 +94,8 @@ class Reader:
         ids = None
         if data.get("role") or data.get("unit_id"):
             ids = self._appointed_people(data.get("role"), data.get("unit_id"))
+        if data.get("person_ids"):
+            ids = [i for i in dict.fromkeys(data["person_ids"]) if ids is None or i in set(ids)]
         people = self.store.people.search(query, ids, data["limit"], data["offset"])
         views = [queries.person_view(p, self.unmasked) for p in people]
         self.audit("search_people", [v["person_id"] for v in views])

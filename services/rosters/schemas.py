@@ -165,6 +165,7 @@ class SearchPeople(StrictSchema):
     role = fields.String(load_default=None, validate=ROLE_KEY)
     unit_id = fields.String(load_default=None, validate=REF)
     place_id = fields.String(load_default=None, validate=REF)
+    person_ids = fields.List(fields.String(validate=REF), load_default=None, validate=validate.Length(min=1, max=200))
     party_member = fields.Boolean(load_default=None)
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
     offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=MAX_OFFSET))

@@ -112,6 +112,10 @@ def rosters_answer(method: str, kwargs: Mapping) -> Any:
                                             a["unit_id"] == kwargs["node_id"])
                 and kwargs.get("role") in (None, a["role"])]
         return rows[kwargs["offset"]:kwargs["offset"] + kwargs["limit"]]
+    if method == "search_people" and "person_ids" in kwargs:
+        everyone = {p["person_id"]: p for p in [*APPOINTMENTS, *[r for rs in RESIDENTS.values() for r in rs],
+                                                *[m for ms in MEMBERS.values() for m in ms]]}
+        return [everyone[p] for p in kwargs["person_ids"] if p in everyone]
     if method == "search_people":
         rows = RESIDENTS.get(kwargs["place_id"], [])
         return rows[kwargs["offset"]:kwargs["offset"] + kwargs["limit"]]

@@ -188,3 +188,13 @@ def test_the_people_of_a_place_are_those_living_or_appointed_at_it_or_below_it(s
     assert appointed_in_estate and appointed_in_estate <= in_estate < in_community <= JIAYUAN_LEADERS | in_community
     assert {r["name"] for r in service.appointments(node_id=community)} <= in_community
     assert [d["field"] for d in refused.value.details] == ["jurisdiction"]
+
+
+def test_people_are_found_by_id_as_far_as_the_caller_sees_them(service_as, street):
+    everyone = service_as().search_people(place_id=find_place(street, JIAYUAN), limit=200)
+    ids = [p["person_id"] for p in everyone[:3]]
+    outsider_ids = [p["person_id"] for p in service_as().search_people(place_id=find_place(street, LIANFU), limit=2)]
+
+    found = service_as(secretary(street)).search_people(person_ids=[*ids, *outsider_ids, "person_unknown"])
+
+    assert sorted(p["person_id"] for p in found) == sorted(ids)
