@@ -59,7 +59,7 @@ def service_config(stack: Stack, **extra) -> dict:
         "AMQP_URI": stack.amqp_uri,
         "MONGO_URI": stack.mongo_uri,
         "ACTOR_SECRET": SECRET,
-        "UNMASK_ROLES": ["secretary", "grid_worker", "duty_officer", "admin"],
+        "UNMASK_ROLES": ["secretary", "grid_worker", "duty_officer", "admin", "system"],
         "OUTBOX_SWEEP_SECONDS": 0.5,
         **extra,
     }
