@@ -1,7 +1,8 @@
-"""Hostile callers get nothing: every RPC of rosters, cases and volunteers, called with arguments made from
-the schema it loads them with (`tests.fuzzing`), valid and hostile values mixed, by actors of
-this community, of another and of the whole tree, over the fakes (rosters and volunteers on the
-real store and journal over the in-memory database).
+"""Hostile callers get nothing: every RPC of rosters, cases, volunteers and notifications,
+called with arguments made from the schema it loads them with (`tests.fuzzing`), valid and
+hostile values mixed, by actors of this community, of another and of the whole tree, over the
+fakes (rosters, volunteers and notifications on the real store and journal over the in-memory
+database).
 
 Each call gets a structured error naming a field, or an answer in plain JSON; a call the
 contract refuses gets an error; a call that gets an error leaves every document and event as
@@ -12,6 +13,7 @@ import base64
 import copy
 import time
 from datetime import UTC, date, datetime, timedelta
+from types import SimpleNamespace
 
 import pytest
 from hypothesis import given
@@ -20,6 +22,13 @@ from marshmallow import Schema
 from nameko.testing.services import worker_factory
 
 from services.cases.service import CasesService
+from services.notifications.channel import PermanentFailure
+from services.notifications.channels.inbox import Inbox
+from services.notifications.channels.registry import Channels
+from services.notifications.repository import JOURNAL as NOTIFICATIONS_JOURNAL
+from services.notifications.repository import NotificationsStore
+from services.notifications.service import NotificationsService
+from services.notifications.settings import Settings as NotificationsSettings
 from services.rosters.demo import find_place, load_demo
 from services.rosters.service import RostersService
 from services.volunteers.repository import JOURNAL, VolunteersStore
@@ -35,6 +44,7 @@ from tests.fuzzing import Crash, Drawn, Samples, StrayWrite, Tally, arguments, f
 from tests.service.cases.making import case_in
 from tests.service.conftest import POLICY, UNMASK_ROLES
 from tests.service.fakes import FakeActorAccess, FakeCasesStore
+from tests.service.notifications import conftest as notifying
 from tests.service.rosters.conftest import MONDAY_MORNING, OPS, Broker, kept, process, worker
 from tests.service.street import KANG, LIU_HONG, jiayuan_roster
 from tests.service.volunteers import conftest as volunteering
@@ -232,8 +242,74 @@ class VolunteersWorld:
                 lambda: self._worker(store, OPS).get_task(task_id=self.task))
 
 
+class NotificationsWorld:
+    """A notice sent to 第一网格's leaders, one parked (every channel refusing), preferences and
+    an inbox read, over the real store and journal on the in-memory database and fake rosters,
+    volunteers, cases and channels, copied afresh for every call."""
+
+    def __init__(self):
+        db = FakeDatabase(Fuse())
+        store = self._store(db, Broker(db.fuse))
+        self.channels = {"sms": notifying.FakeChannel("sms", "phone"), "email": notifying.FakeChannel("email", "email")}
+        secretary = self._worker(store, notifying.SECRETARY)
+        water = {"title": "停水通知", "body": "8栋停水"}
+        sent = secretary.notify(to=[{"node_id": "unit_grid1"}], fields=water, urgency="critical")
+        self._worker(store, OPS).resume_fan_outs()
+        self._worker(store, OPS).send_due()
+        self.channels["sms"].broken = PermanentFailure("HTTP 400")
+        parked = secretary.notify(to=[{"node_id": "unit_b8u1"}], fields=water, urgency="critical")
+        self._worker(store, OPS).resume_fan_outs()
+        self._worker(store, OPS).send_due()
+        self.channels["sms"].broken = None
+        leader = Actor("p1", "unit_leader", ())
+        self._worker(store, leader).set_preferences(channels=["email", "sms"], addresses={"email": "p1@example.com"})
+        messages = sorted(db["messages"].docs)
+        self.template, self.notice = db, sent["notice_id"]
+        self.actors = [OPS, OPS, notifying.SECRETARY, notifying.LEADER, leader,
+                       Actor("何涛", "zone_leader", notifying.LIANFU)]
+        self.samples = Samples(
+            ids={"notice": [sent["notice_id"], parked["notice_id"]], "message": messages, "person": ["p1", "p3"],
+                 "item": sorted(db["inbox"].docs), "node": list(notifying.UNITS), "team": ["team_legal"],
+                 "unit": list(notifying.UNITS)},
+            values={"template": ["notice", "case_dispatched"], "zone": ["Asia/Shanghai"],
+                    "channels": [["email", "sms"], []], "role": ["unit_leader"]})
+
+    @staticmethod
+    def _store(db, broker) -> NotificationsStore:
+        return NotificationsStore(db, Journal(db, broker.publish, clock=Clock(MONDAY_MORNING),
+                                              **NOTIFICATIONS_JOURNAL), notifying.CONFIG)
+
+    def _worker(self, store, actor) -> NotificationsService:
+        wired = Channels(self.channels, {"sms": None, "email": None}, Inbox())
+        service = worker_factory(NotificationsService, store=store, actor=FakeActorAccess(actor),
+                                 settings=NotificationsSettings(), channels=wired, pool=SimpleNamespace(spawn=None),
+                                 config=notifying.CONFIG, rosters=notifying.FakeProxy(notifying.rosters_answer),
+                                 volunteers=notifying.FakeProxy(notifying.volunteers_answer),
+                                 cases=notifying.FakeProxy(notifying.FakeCases()))
+        service.consumer = notifying.PassThrough(service)
+        return service
+
+    def schema(self, rpc: str) -> Schema | None:
+        if ("notifications", rpc) in UNDISCOVERABLE:
+            return UNDISCOVERABLE["notifications", rpc]()
+        db = FakeDatabase(Untouchable())
+        return input_schema(getattr(self._worker(self._store(db, Broker(db.fuse)), OPS), rpc))
+
+    def open(self):
+        db = FakeDatabase(Fuse())
+        for name in self.template.list_collection_names():
+            db[name].docs = copy.deepcopy(self.template[name].docs)
+            db.created.add(name)
+        broker = Broker(db.fuse)
+        store = self._store(db, broker)
+        return (lambda actor: self._worker(store, actor),
+                lambda: (kept(db), len(broker.published)),
+                lambda: self._worker(store, OPS).notice_status(notice_id=self.notice))
+
+
 WORLDS = {"rosters": (RostersService, RostersWorld), "cases": (CasesService, CasesWorld),
-          "volunteers": (VolunteersService, VolunteersWorld)}
+          "volunteers": (VolunteersService, VolunteersWorld),
+          "notifications": (NotificationsService, NotificationsWorld)}
 BUILT: dict[str, object] = {}
 RPCS = [(service, rpc) for service, (cls, _) in WORLDS.items() for rpc in sorted(rpc_names(cls))]
 

@@ -214,6 +214,15 @@ class PassThrough:
     def handle(self, handler: str, event: dict):
         return handlers_of(NotificationsService)[handler](self.service, event)
 
+    def parked(self, handler: str | None = None) -> list:
+        return []
+
+    def replay(self, event_id: str | None = None, handler: str | None = None) -> list:
+        return []
+
+    def counts(self, handler: str | None = None) -> dict:
+        return {}
+
 
 @pytest.fixture
 def settings() -> Settings:
