@@ -43,6 +43,7 @@ bench: install
 	$(PY) -m bench.cases_intake
 	$(PY) -m bench.cases_stats
 	$(PY) -m bench.volunteers_claims
+	$(PY) -m bench.notifications_fanout
 
 chaos: install
 	$(PY) -m bench.chaos
