@@ -15,5 +15,8 @@ def mask_id_number(number: str | None) -> str | None:
     return number[:4] + "*" * max(len(number) - 8, 0) + number[-4:] if len(number) > 8 else "*" * len(number)
 
 
-def sees_numbers(role: str, unmask_roles: Iterable[str]) -> bool:
-    return role in set(unmask_roles)
+def sees_numbers(role: str, unmask_roles: Iterable[str], who: str | None = None) -> bool:
+    """Whether the caller sees numbers unmasked: their role is listed, or `<role>:<who>` is (e.g.
+    `system:notifications`: that service acting as itself, and no other system caller)."""
+    allowed = set(unmask_roles)
+    return role in allowed or (who is not None and f"{role}:{who}" in allowed)

@@ -1,7 +1,9 @@
 """Local stand-ins for the providers notifications sends to, run as their own process so that
 tests and `nameko run` services reach them over real sockets:
 
-- HTTP on `--http-port`: an SMS gateway (`POST /sms`), WeCom robots (`POST
+- HTTP on `--http-port`: an SMS gateway (`POST /sms`; like gateways that keep idempotency keys,
+  a repeat of an `Idempotency-Key` it took is answered with the first id and not sent again:
+  `"repeat": true` in what it kept), WeCom robots (`POST
   /cgi-bin/webhook/send?key=…`), WeCom's application API (`GET /cgi-bin/gettoken`, `POST
   /cgi-bin/message/send`), DingTalk robots (`POST /robot/send?access_token=…&timestamp=…&sign=…`,
   the signature checked against `--dingtalk-secret`). Each answers as the provider does.
@@ -10,6 +12,7 @@ tests and `nameko run` services reach them over real sockets:
 - Control: `GET /_control/requests` (everything received, in order: `{kind, path, query, headers,
   body}`), `POST /_control/fail` with `{"path": "/sms", "answers": [503, 503, {"errcode": 45009}]}`
   (the next answers on that path, then normal again; `"forever": 503` for every answer), `POST
+  /_control/delay` with `{"path": "/sms", "seconds": 0.2}` (a slow provider), `POST
   /_control/reset`.
 
 `python -m tests.endpoints --http-port 8025 --smtp-port 8026`."""
@@ -34,6 +37,8 @@ RECEIVED: list[dict] = []
 FAILURES: dict[str, list] = {}
 FOREVER: dict[str, object] = {}
 REFUSED: set[str] = set()
+DELAYS: dict[str, float] = {}
+TAKEN: dict[str, str] = {}  # SMS idempotency key → the id it was answered with
 OK = {"errcode": 0, "errmsg": "ok"}
 
 
@@ -90,8 +95,14 @@ class Handler(BaseHTTPRequestHandler):
         if url.path.startswith("/_control/"):
             return self._control(url.path, body)
         query = {k: v[0] for k, v in parse_qs(url.query).items()}
+        time.sleep(DELAYS.get(url.path, 0))
+        key = self.headers.get("Idempotency-Key") if url.path == "/sms" else None
+        with LOCK:
+            repeat = key in TAKEN
         keep({"kind": "http", "method": "POST", "path": url.path, "query": query, "headers": dict(self.headers),
-              "body": body})
+              "body": body, **({"repeat": True} if repeat else {})})
+        if repeat:
+            return self._answer(200, {"id": TAKEN[key]})
         failure = next_failure(url.path)
         if isinstance(failure, int):
             return self._answer(failure, {"error": f"HTTP {failure} on demand"})
@@ -100,7 +111,11 @@ class Handler(BaseHTTPRequestHandler):
         if url.path == "/robot/send" and self.secret and not self._signed(query):
             return self._answer(200, {"errcode": 310000, "errmsg": "sign not match"})
         if url.path == "/sms":
-            return self._answer(200, {"id": f"sms-{len(RECEIVED)}"})
+            answer_id = f"sms-{len(RECEIVED)}"
+            if key:
+                with LOCK:
+                    TAKEN[key] = answer_id
+            return self._answer(200, {"id": answer_id})
         if url.path == "/cgi-bin/message/send":
             return self._answer(200, {**OK, "msgid": f"msg-{len(RECEIVED)}"})
         return self._answer(200, OK)
@@ -114,7 +129,7 @@ class Handler(BaseHTTPRequestHandler):
     def _control(self, path: str, body: dict) -> None:
         with LOCK:
             if path == "/_control/reset":
-                RECEIVED.clear(), FAILURES.clear(), FOREVER.clear(), REFUSED.clear()
+                RECEIVED.clear(), FAILURES.clear(), FOREVER.clear(), REFUSED.clear(), DELAYS.clear(), TAKEN.clear()
             elif path == "/_control/fail":
                 if "forever" in body:
                     if body["forever"] is None:
@@ -123,6 +138,8 @@ class Handler(BaseHTTPRequestHandler):
                         FOREVER[body["path"]] = body["forever"]
                 else:
                     FAILURES.setdefault(body["path"], []).extend(body.get("answers") or [])
+            elif path == "/_control/delay":
+                DELAYS[body["path"]] = float(body["seconds"])
             elif path == "/_control/refuse":
                 REFUSED.update(body.get("recipients") or [])
         self._answer(200, {"ok": True})

@@ -44,6 +44,17 @@ class Providers:
     def recover(self, path: str) -> None:
         requests.post(f"{self.url}/_control/fail", json={"path": path, "forever": None}, timeout=5)
 
+    def delay(self, path: str, seconds: float) -> None:
+        requests.post(f"{self.url}/_control/delay", json={"path": path, "seconds": seconds}, timeout=5)
+
+    def env(self) -> dict[str, str]:
+        """The notifications service's environment (its `config.yml`) sending everything here."""
+        return {"SMS_ENABLED": "true", "SMS_URL": f"{self.url}/sms", "SMS_TOKEN": "sms-token",
+                "WECOM_ROBOT_ENABLED": "true", "WECOM_ROBOT_WEBHOOK": f"{self.url}/cgi-bin/webhook/send?key=robot-key",
+                "DINGTALK_ROBOT_ENABLED": "true", "DINGTALK_ROBOT_WEBHOOK": f"{self.url}/robot/send?access_token=t",
+                "DINGTALK_ROBOT_SECRET": DINGTALK_SECRET, "EMAIL_ENABLED": "true", "SMTP_HOST": "127.0.0.1",
+                "SMTP_PORT": str(self.smtp_port), "SMTP_SENDER": "linli@example.com"}
+
     def refuse(self, *recipients: str) -> None:
         requests.post(f"{self.url}/_control/refuse", json={"recipients": list(recipients)}, timeout=5)
 

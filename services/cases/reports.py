@@ -26,7 +26,7 @@ class CaseReader:
     def __init__(self, store: CasesStore, actor: Actor, unmask_roles: list[str]):
         self.store = store
         self.actor = actor
-        self.unmasked = sees_numbers(actor.role, unmask_roles)
+        self.unmasked = sees_numbers(actor.role, unmask_roles, actor.who)
 
     def view(self, case: Mapping, rpc: str) -> dict:
         """The whole case with its timeline."""

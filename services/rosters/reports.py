@@ -17,7 +17,7 @@ class Reader:
     def __init__(self, store: RostersStore, actor: Actor, unmask_roles: list[str]):
         self.store = store
         self.actor = actor
-        self.unmasked = sees_numbers(actor.role, unmask_roles)
+        self.unmasked = sees_numbers(actor.role, unmask_roles, actor.who)
 
     def audit(self, rpc: str, person_ids: list[str]) -> None:
         """Kept with the lineage of the reader's own unit (`actor.lineage`), so a secretary can

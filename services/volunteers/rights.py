@@ -12,6 +12,7 @@ Root, staff and leaders act inside their jurisdiction, which holds the team's no
 from collections.abc import Callable, Mapping
 
 from shared.errors import Forbidden, field_error
+from shared.privacy import sees_numbers
 from shared.rights import ANY, EVERYONE, ROOT, STAFF, Rights, by_groups
 
 OWN_TEAM = "own_team"
@@ -94,7 +95,7 @@ def _refuse(actor, reason: str) -> None:
 def sees_wisher(actor, task: Mapping, unmask_roles: tuple[str, ...]) -> bool:
     """Whether the caller sees the phone of a 微心愿's resident: a role that sees numbers, the
     team's own account (it arranges the visit), or a volunteer holding a place on the task."""
-    if actor.role in unmask_roles:
+    if sees_numbers(actor.role, unmask_roles, actor.who):
         return True
     if actor.role == "support_team":
         return actor.who == task["team_id"]

@@ -22,6 +22,7 @@ from shared.consuming import IdempotentConsumer, consumes, effect_id
 from shared.errorlog import ErrorLog
 from shared.errors import EXPECTED
 from shared.mongo import MongoStore
+from shared.privacy import sees_numbers
 from shared.requests import once
 from shared.rpc import rpc
 from shared.timers import configured_timer
@@ -46,7 +47,8 @@ class VolunteersService:
         return People(self.rosters, float(self.config.get("OTHERS_TIMEOUT_SECONDS", 10)))
 
     def _unmasked(self) -> bool:
-        return self.actor().role in self.settings.unmask_roles
+        actor = self.actor()
+        return sees_numbers(actor.role, self.settings.unmask_roles, actor.who)
 
     def _send_as(self, team: dict):
         """`send(method, **arguments)`: a cases RPC acting as the team."""

@@ -14,7 +14,8 @@ class Settings:
     case_task_headcount: int = 1
     case_task_window: timedelta = timedelta(days=3)  # a case task's window when the case has no deadline
     category_skills: Mapping[str, list[str]] = field(default_factory=dict)  # skills a case task requires
-    unmask_roles: tuple[str, ...] = ("secretary", "grid_worker", "duty_officer", "admin", "system")
+    unmask_roles: tuple[str, ...] = ("secretary", "grid_worker", "duty_officer", "admin",
+                                     "system:notifications")
     zone: ZoneInfo = ZoneInfo("Asia/Shanghai")
     case_sync_max_attempts: int = 20
 

@@ -22,10 +22,11 @@ def cluster_env(stack, database_name):
         yield env
 
 
-def run_service(name: str, env: dict, ready) -> subprocess.Popen:
-    """`nameko run --config services/<name>/config.yml services.<name>.service`, waited for."""
+def run_service(name: str, env: dict, ready, config: str | None = None) -> subprocess.Popen:
+    """`nameko run --config services/<name>/config.yml services.<name>.service` (or another
+    config file), waited for."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "nameko", "run", "--config", f"services/{name}/config.yml",
+        [sys.executable, "-m", "nameko", "run", "--config", config or f"services/{name}/config.yml",
          f"services.{name}.service"], cwd=ROOT, env=env, start_new_session=True)
     with ClusterRpcProxy({"AMQP_URI": env["AMQP_URI"]}, context_data=actor_context(), timeout=5) as rpc:
         wait_until(lambda: ready(rpc), 60, f"{name} process")

@@ -115,6 +115,13 @@ def test_only_unmask_roles_see_numbers():
     assert not sees_numbers("unit_leader", ["secretary", "grid_worker"])
 
 
+def test_one_caller_of_a_role_may_be_named_to_see_numbers():
+    allowed = ["secretary", "system:notifications"]
+
+    assert sees_numbers("system", allowed, "notifications")
+    assert not sees_numbers("system", allowed, "district-portal") and not sees_numbers("system", allowed)
+
+
 def test_the_chain_of_a_unit_goes_up_to_its_community_and_stops_there():
     chain = responsible_chain(UNIT_2_1, ANCESTORS, unmasked=True)
 
