@@ -172,7 +172,7 @@ class NotificationsService:
         windows = stored.get("windows")
         return {"person_id": person_id, "channels": list(stored.get("channels") or self.settings.default_channels),
                 "addresses": dict(stored.get("addresses") or {}),
-                "windows": Schedule.read(windows).stored() if windows is not None else Schedule.read(None).stored(),
+                "windows": Schedule.read(windows).shown(),
                 "zone": stored.get("zone") or self.settings.zone, "enabled_channels": sorted(self.channels.push)}
 
     @rpc(expected_exceptions=EXPECTED)

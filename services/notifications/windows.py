@@ -2,7 +2,8 @@
 them are the quiet hours, when only 特急 messages go out; the rest wait for the next window.
 
 A schedule is `{weekday: [["HH:MM", "HH:MM"], …]}` with weekdays 1 (Monday) to 7; a weekday
-missing from it has no window. The default is what a busy community secretary keeps: every
+missing from it has no window. It is stored as `{weekday: [{"start", "end"}, …]}` (the database
+holds no arrays inside arrays) and read in either form. The default is what a busy community secretary keeps: every
 day 13:00–14:30 and 18:30–19:30, Asia/Shanghai."""
 
 from collections.abc import Mapping
@@ -55,6 +56,8 @@ class Schedule:
             spans = []
             for n, pair in enumerate(listed):
                 where = f"windows.{key}.{n}"
+                if isinstance(pair, Mapping) and set(pair) == {"start", "end"}:
+                    pair = (pair["start"], pair["end"])
                 if not isinstance(pair, list | tuple) or len(pair) != 2:
                     raise BadSchedule(where, "must be [start, end]")
                 start, end = _clock_time(pair[0], where), _clock_time(pair[1], where)
@@ -64,9 +67,14 @@ class Schedule:
             windows[day] = tuple(sorted(spans))
         return cls(windows, ZoneInfo(zone))
 
-    def stored(self) -> dict[str, list[list[str]]]:
+    def shown(self) -> dict[str, list[list[str]]]:
+        """As callers give it: `{weekday: [[start, end], …]}`."""
         return {str(day): [[s.strftime("%H:%M"), e.strftime("%H:%M")] for s, e in spans]
                 for day, spans in sorted(self.windows.items())}
+
+    def stored(self) -> dict[str, list[dict[str, str]]]:
+        """As the database keeps it: `{weekday: [{start, end}, …]}`."""
+        return {day: [{"start": s, "end": e} for s, e in spans] for day, spans in self.shown().items()}
 
     def is_open(self, moment: datetime) -> bool:
         local = moment.astimezone(self.zone)

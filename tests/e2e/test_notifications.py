@@ -75,9 +75,10 @@ def test_people_hear_of_their_cases_on_their_channels_at_a_time_they_read_them(c
             team = ops.volunteers.list_teams(node_id=find_place(places, "嘉园社区"))["teams"][0]
             kang, chen = (ops.rosters.find_person(phone=p)["person_id"] for p in (KANG, CHEN))
             wang = ops.rosters.register_person(**WANG, home_unit_id=find_place(places, UNIT))["person_id"]
-            as_person = {who: ClusterRpcProxy({"AMQP_URI": env["AMQP_URI"]}, timeout=30,
-                                              context_data=actor_context(who, role)).start()
-                         for who, role in ((kang, "unit_leader"), (chen, "zone_leader"), (wang, "resident"))}
+            proxies = {who: ClusterRpcProxy({"AMQP_URI": env["AMQP_URI"]}, timeout=30,
+                                            context_data=actor_context(who, role))
+                       for who, role in ((kang, "unit_leader"), (chen, "zone_leader"), (wang, "resident"))}
+            as_person = {who: proxy.start() for who, proxy in proxies.items()}
             as_person[kang].notifications.set_preferences(channels=["email", "sms"],
                                                           addresses={"email": "kang@example.com"})
             as_person[chen].notifications.set_preferences(channels=["wecom_robot"])
@@ -129,7 +130,7 @@ def test_people_hear_of_their_cases_on_their_channels_at_a_time_they_read_them(c
             assert seen_at >= opens - timedelta(seconds=1)
             assert "您有 2 条新消息" in digest["body"]["text"] and "停水通知" in digest["body"]["text"]
             assert len(to_wang()) == 2
-            for proxy in as_person.values():
+            for proxy in proxies.values():
                 proxy.stop()
     finally:
         for process in processes:
