@@ -1,7 +1,7 @@
 """Hostile callers get nothing, through the real broker and database: every RPC of rosters,
-cases and volunteers called over a `ClusterRpcProxy` with arguments made from the schema it loads them with
-(`tests.fuzzing`), fewer calls than the service tier but each one over the wire, with strings
-long enough to pass the database's document limit.
+cases, volunteers and notifications called over a `ClusterRpcProxy` with arguments made from
+the schema it loads them with (`tests.fuzzing`), fewer calls than the service tier but each
+one over the wire, with strings long enough to pass the database's document limit.
 
 Each call gets a structured remote error naming a field, or an answer; a call the contract
 refuses gets an error; a call that gets an error leaves the service's database as it was
@@ -16,6 +16,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from services.cases.service import CasesService
+from services.notifications.service import NotificationsService
 from services.rosters.demo import find_place
 from services.rosters.service import RostersService
 from services.volunteers.service import VolunteersService
@@ -31,6 +32,13 @@ from tests.integration.cases.conftest import (  # noqa: F401 - fixtures
     rosters_db,
     rosters_service,
 )
+from tests.integration.notifications.conftest import (  # noqa: F401 - fixtures
+    endpoints,
+    no_leftover_case_events,
+    notifications_config,
+    notifications_db,
+    providers,
+)
 from tests.integration.snapshots import settled_digest
 from tests.integration.volunteers.conftest import (  # noqa: F401 - fixtures
     enlist,
@@ -43,7 +51,14 @@ from tests.integration.volunteers.conftest import (  # noqa: F401 - fixtures
     volunteers_db,
     volunteers_service,
 )
-from tests.service.test_fuzz_rpcs import JIAYUAN, LIANFU, CasesWorld, RostersWorld, VolunteersWorld
+from tests.service.test_fuzz_rpcs import (
+    JIAYUAN,
+    LIANFU,
+    CasesWorld,
+    NotificationsWorld,
+    RostersWorld,
+    VolunteersWorld,
+)
 
 EXAMPLES = 20
 LONGEST = 6_000_000  # "栋" * 6,000,000 is 18 MB in UTF-8: past the 16 MB a document may hold
@@ -201,5 +216,29 @@ def test_hostile_callers_get_nothing_from_volunteers(volunteers_service, volunte
 
     failures = fuzz("volunteers", VolunteersService, world.schema, samples, proxies,
                     Digest(volunteers_service, volunteers_db), lambda: admin.get_task(task_id=tasks[0]))
+
+    assert not failures, "\n".join(failures)
+
+
+def test_hostile_callers_get_nothing_from_notifications(stack, container_factory, notifications_config,  # noqa: F811
+                                                        notifications_db, volunteers_service, demo, rpc_as):  # noqa: F811
+    """The timers wait an hour: what an answered call leaves to them would otherwise land while
+    the next call is judged."""
+    config = {**notifications_config, "FANOUT_SCAN_SECONDS": 3600, "DELIVERY_SCAN_SECONDS": 3600}
+    container = container_factory(NotificationsService, config)
+    container.start()
+    world = NotificationsWorld()
+    proxies = callers(rpc_as, demo)
+    admin = proxies[0].notifications
+    water = {"title": "停水通知", "body": "8栋停水"}
+    notice = admin.notify(to=[{"node_id": find_place(demo, "嘉园社区/金昌花园")}], fields=water, urgency="critical")
+    people = [p["person_id"] for p in proxies[0].rosters.search_people(place_id=find_place(demo, "嘉园社区"), limit=5)]
+    listed = admin.notify(to=[{"people": people}], fields=water)
+    samples = real_ids(world.samples, notifications_db, demo, notice=[notice["notice_id"], listed["notice_id"]],
+                       person=people, node=sorted(demo.values()), message=["msg_unknown"], item=["msg_unknown"],
+                       team=["team_unknown"])
+
+    failures = fuzz("notifications", NotificationsService, world.schema, samples, proxies,
+                    Digest(container, notifications_db), lambda: admin.notice_status(notice_id=notice["notice_id"]))
 
     assert not failures, "\n".join(failures)
