@@ -69,6 +69,15 @@ class Untouchable(Fuse):
         raise Died(f"{operation} on {collection} before the arguments were loaded")
 
 
+def copied(template: FakeDatabase) -> tuple[FakeDatabase, Broker]:
+    """A fresh in-memory database holding the template's documents, and a broker on it."""
+    db = FakeDatabase(Fuse())
+    for name in template.list_collection_names():
+        db[name].docs = copy.deepcopy(template[name].docs)
+        db.created.add(name)
+    return db, Broker(db.fuse)
+
+
 class RostersWorld:
     """The demo street, an applicant and a screened applicant, and an import, copied afresh
     for every call."""
@@ -106,11 +115,7 @@ class RostersWorld:
         return input_schema(getattr(rosters, rpc))
 
     def open(self):
-        db = FakeDatabase(Fuse())
-        for name in self.template.list_collection_names():
-            db[name].docs = copy.deepcopy(self.template[name].docs)
-            db.created.add(name)
-        broker = Broker(db.fuse)
+        db, broker = copied(self.template)
         store = process(db, broker, Clock(MONDAY_MORNING))
         return (lambda actor: worker(store, actor),
                 lambda: (kept(db), len(broker.published)),
@@ -231,11 +236,7 @@ class VolunteersWorld:
         return input_schema(getattr(self._worker(self._store(db, Broker(db.fuse)), OPS), rpc))
 
     def open(self):
-        db = FakeDatabase(Fuse())
-        for name in self.template.list_collection_names():
-            db[name].docs = copy.deepcopy(self.template[name].docs)
-            db.created.add(name)
-        broker = Broker(db.fuse)
+        db, broker = copied(self.template)
         store = self._store(db, broker)
         return (lambda actor: self._worker(store, actor),
                 lambda: (kept(db), len(broker.published)),
@@ -296,11 +297,7 @@ class NotificationsWorld:
         return input_schema(getattr(self._worker(self._store(db, Broker(db.fuse)), OPS), rpc))
 
     def open(self):
-        db = FakeDatabase(Fuse())
-        for name in self.template.list_collection_names():
-            db[name].docs = copy.deepcopy(self.template[name].docs)
-            db.created.add(name)
-        broker = Broker(db.fuse)
+        db, broker = copied(self.template)
         store = self._store(db, broker)
         return (lambda actor: self._worker(store, actor),
                 lambda: (kept(db), len(broker.published)),
