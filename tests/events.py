@@ -27,3 +27,14 @@ class EventTap:
             events.append(json.loads(message.body))
         self.connection.release()
         return events
+
+
+def after_runs(count: int):
+    """An `entrypoint_waiter` callback that lets the waiter go after `count` runs of the entrypoint."""
+    seen = []
+
+    def callback(worker_ctx, result, exc_info):
+        seen.append(result)
+        return len(seen) >= count
+
+    return callback

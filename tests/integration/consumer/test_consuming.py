@@ -11,6 +11,7 @@ from nameko.events import get_event_exchange
 from nameko.testing.services import entrypoint_waiter
 
 from shared.stack.ports import wait_until
+from tests.events import after_runs
 from tests.integration.consumer.conftest import (
     QUEUE,
     consumers,
@@ -23,17 +24,6 @@ from tests.integration.consumer.probe import HANDLER, ConsumerProbe
 from tests.integration.resilience.outages import take_parked
 
 
-def finished(count: int):
-    """An `entrypoint_waiter` callback that lets the waiter go after `count` runs of the entrypoint."""
-    seen = []
-
-    def callback(worker_ctx, result, exc_info):
-        seen.append(result)
-        return len(seen) >= count
-
-    return callback
-
-
 def waiting_in_queue(amqp_uri: str) -> int:
     with kombu.Connection(amqp_uri) as connection, connection.channel() as channel:
         return channel.queue_declare(QUEUE, passive=True).message_count
@@ -43,7 +33,7 @@ def test_the_same_event_delivered_twice_has_one_effect(start_probe, publish, pro
     probe = start_probe()
     event = dispatched(hold_seconds=0.5)  # the twin arrives while the first delivery runs
 
-    with entrypoint_waiter(probe, HANDLER, callback=finished(2), timeout=30):
+    with entrypoint_waiter(probe, HANDLER, callback=after_runs(2), timeout=30):
         publish(event)
         publish(event)
 

@@ -10,6 +10,7 @@ from services.cases.intake import event_payload
 from shared.events import envelope
 from shared.mongo import EventPublisher
 from shared.stack.ports import wait_until
+from tests.events import after_runs
 from tests.integration.cases.conftest import drain_report
 
 ESTATE = "嘉园社区/金昌花园"
@@ -59,7 +60,7 @@ def test_the_same_case_event_delivered_twice_sends_one_message_per_recipient(not
         "kind": "person", "name": "康早新", "party_id": leader_id}}), {"who": "曾玉琴", "role": "secretary"})
     publisher = EventPublisher(stack.amqp_uri, "cases", {})
 
-    with entrypoint_waiter(notifications_service, "on_case_dispatched", callback=_runs(2), timeout=30):
+    with entrypoint_waiter(notifications_service, "on_case_dispatched", callback=after_runs(2), timeout=30):
         publisher(event)
         publisher(event)
     publisher.close()
@@ -106,11 +107,3 @@ def test_a_channel_failing_for_good_falls_back_and_every_channel_failing_parks_u
     assert message_of(notifications, second["notice_id"])["channel_used"] == "sms"
 
 
-def _runs(count: int):
-    seen = []
-
-    def callback(worker_ctx, result, exc_info):
-        seen.append(exc_info)
-        return len(seen) >= count
-
-    return callback

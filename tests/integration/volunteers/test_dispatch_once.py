@@ -11,6 +11,7 @@ from services.cases.intake import event_payload
 from shared.events import envelope
 from shared.mongo import EventPublisher
 from shared.stack.ports import wait_until
+from tests.events import after_runs
 from tests.integration.cases.conftest import drain_report
 from tests.integration.volunteers.conftest import UNIT
 
@@ -22,15 +23,6 @@ def to_team(team: dict) -> dict:
     return {"kind": "support_team", "name": team["name"], "party_id": team["team_id"]}
 
 
-def runs(count: int):
-    """An `entrypoint_waiter` callback letting the waiter go after `count` runs of the handler."""
-    seen = []
-
-    def callback(worker_ctx, result, exc_info):
-        seen.append(exc_info)
-        return len(seen) >= count
-
-    return callback
 
 
 def dispatched_envelope(cases_db, case_id: str, team: dict) -> dict:
@@ -46,7 +38,7 @@ def test_the_same_dispatch_delivered_twice_opens_one_task(volunteers_service, vo
     event = dispatched_envelope(cases_db, case["case_id"], team)
     publisher = EventPublisher(stack.amqp_uri, "cases", {})
 
-    with entrypoint_waiter(volunteers_service, HANDLER, callback=runs(2), timeout=30):
+    with entrypoint_waiter(volunteers_service, HANDLER, callback=after_runs(2), timeout=30):
         publisher(event)
         publisher(event)
     publisher.close()
