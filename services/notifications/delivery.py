@@ -74,8 +74,10 @@ def failed(message: Mapping, channel: str, error: str, temporary: bool, now: dat
     attempt["gave_up"] = True
     channels = list(message.get("channels") or ())
     position = channels.index(channel) + 1 if channel in channels else len(channels)
-    if position < len(channels):
-        return Outcome({**counted, "state": "queued", "channel": channels[position], "due_at": now}, attempt)
+    if position < len(channels):  # this channel is parked for the message, the next one carries it
+        given_up = [*(message.get("given_up") or []), {"channel": channel, "reason": error, "at": now}]
+        return Outcome({**counted, "state": "queued", "channel": channels[position], "due_at": now,
+                        "given_up": given_up, "fell_back": True}, attempt)
     reason = f"{channel}: {error}" + (f" (after {tries} attempts)" if temporary else "")
     return Outcome({**counted, "state": "parked", "reason": reason, "parked_at": now}, attempt, "notice_failed")
 
@@ -93,4 +95,4 @@ def status_of(message: Mapping) -> dict:
     return {"state": message["state"], "channel_used": message.get("channel_used"),
             "channels": list(message.get("channels") or ()), "attempts": len(attempts),
             "failed": sum(1 for a in attempts if a["outcome"] != "sent"), "reason": message.get("reason"),
-            "log": attempts}
+            "given_up": list(message.get("given_up") or ()), "log": attempts}

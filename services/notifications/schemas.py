@@ -85,6 +85,10 @@ class Page(StrictSchema):
     offset = Offset
 
 
+class ParkedMessages(Page):
+    fell_back = fields.Boolean(load_default=False)
+
+
 class InboxQuery(StrictSchema):
     person_id = OptionalId
     unread_only = fields.Boolean(load_default=False)

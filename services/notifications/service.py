@@ -111,9 +111,12 @@ class NotificationsService:
 
     @rpc(expected_exceptions=EXPECTED)
     def parked_messages(self, **data) -> dict:
-        query = schemas.Page().load_or_raise(data)
+        """Messages no channel would carry (replayable); with `fell_back`, those whose first
+        channels were given up and parked while a later one carried them."""
+        query = schemas.ParkedMessages().load_or_raise(data)
         actor = self.actor()
-        total, found = self.store.messages.listed({"state": "parked"}, query["limit"], query["offset"])
+        where = {"fell_back": True} if query["fell_back"] else {"state": "parked"}
+        total, found = self.store.messages.listed(where, query["limit"], query["offset"])
         seen = [m for m in found if actor.may_act_on(m.get("scope") or [])]
         return {"total": total, "messages": [message_view(m, self._unmasked()) for m in seen]}
 

@@ -63,6 +63,9 @@ def test_a_channel_failing_for_good_falls_back_to_the_next_and_parks_the_message
     assert fell_back["state"] == "sent" and fell_back["channel_used"] == "sms"
     assert [(a["channel"], a["outcome"], a.get("gave_up")) for a in fell_back["log"]] == [
         ("email", "refused", True), ("sms", "sent", None)]
+    assert [(g["channel"], g["reason"]) for g in fell_back["given_up"]] == [("email", "SMTP 550 no such user")]
+    listed = service_as(SECRETARY).parked_messages(fell_back=True)["messages"]
+    assert [m["message_id"] for m in listed] == [message["message_id"]]
 
     channels["sms"].broken = PermanentFailure("HTTP 400 bad number")
     channels["wecom_robot"].broken = PermanentFailure("errcode 93000")
