@@ -24,7 +24,9 @@ def fan_out(store: NotificationsStore, directory: Directory, inbox_channel, rule
     if notice is None:
         return None
     cursor = dict(notice.get("cursor") or {"audience": 0, "offset": 0})
-    counts = {"recipients": notice.get("recipients", 0), "skipped": list(notice.get("skipped") or [])}
+    resumed = notice.get("takes", 1) > 1  # an instance died part way: count what it wrote
+    counts = {"recipients": store.messages.count_of(notice_id) if resumed else 0,
+              "skipped": list(notice.get("skipped") or [])}
     audiences = notice["audiences"]
     while cursor["audience"] < len(audiences):
         for next_offset, recipients in directory.pages(audiences[cursor["audience"]], cursor["offset"]):
@@ -40,6 +42,7 @@ def fan_out(store: NotificationsStore, directory: Directory, inbox_channel, rule
 
 def _write_page(store: NotificationsStore, inbox_channel, rules: Rules, notice: Mapping, recipients: list[dict],
                 now: datetime, skipped: list) -> int:
+    """Write one page; how many of its messages are new (a page written twice adds none)."""
     people = list({r["person_id"]: r for r in recipients}.values())
     ids = [p["person_id"] for p in people]
     preferences = store.preferences.of(ids)

@@ -57,7 +57,8 @@ class Notices:
         and nobody else holds it; None otherwise."""
         return self.coll.find_one_and_update(
             {"_id": notice_id, "state": "fanning_out", "$or": [{"lease_until": None}, {"lease_until": {"$lt": now}}]},
-            {"$set": {"held_by": holder, "lease_until": now + lease}}, return_document=ReturnDocument.AFTER)
+            {"$set": {"held_by": holder, "lease_until": now + lease}, "$inc": {"takes": 1}},
+            return_document=ReturnDocument.AFTER)
 
     def unfinished(self, now: datetime, limit: int = 20) -> list[dict]:
         return list(self.coll.find({"state": "fanning_out", "$or": [{"lease_until": None},
@@ -128,6 +129,9 @@ class Messages:
     def listed(self, query: Mapping, limit: int, offset: int) -> tuple[int, list[dict]]:
         total = self.coll.count_documents(dict(query))
         return total, list(self.coll.find(dict(query)).sort([("created_at", ASCENDING)]).skip(offset).limit(limit))
+
+    def count_of(self, notice_id: str) -> int:
+        return self.coll.count_documents({"notice_id": notice_id})
 
     def count_by_state(self, notice_id: str) -> dict[str, int]:
         counted = {state: self.coll.count_documents({"notice_id": notice_id, "state": state}) for state in STATES}
