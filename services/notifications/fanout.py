@@ -59,4 +59,6 @@ def _write_page(store: NotificationsStore, inbox_channel, rules: Rules, notice: 
         items.append(item)
     added = store.messages.add(messages)
     inbox_channel.place(store.inbox, items)
+    store.pending.add([{"_id": m["_id"], "due_at": m["due_at"], "digest_key": m["digest_key"]}
+                       for m in messages if m["state"] == "queued"])
     return added

@@ -20,7 +20,7 @@ from shared.audit import PiiReads
 from shared.clock import utcnow
 from shared.journal import Journal
 from shared.requests import RequestLog
-from shared.writes import insert_or_get
+from shared.writes import insert_or_get, upsert_retrying
 
 STATES = ("queued", "sending", "sent", "folded", "parked")
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -93,11 +93,8 @@ class Messages:
     def add(self, messages: list[dict]) -> int:
         return insert_all(self.coll, messages)
 
-    def due(self, now: datetime, limit: int) -> list[dict]:
-        """Messages to send now: queued and due, or held by a sender whose lease ran out."""
-        return list(self.coll.find({"$or": [{"state": "queued", "due_at": {"$lte": now}},
-                                            {"state": "sending", "lease_until": {"$lt": now}}]})
-                    .sort([("due_at", ASCENDING)]).limit(limit))
+    def by_ids(self, message_ids: Iterable[str]) -> list[dict]:
+        return list(self.coll.find({"_id": {"$in": list(message_ids)}}))
 
     def take(self, message: Mapping, now: datetime, lease: timedelta) -> dict | None:
         """The message held for sending until `now + lease`, if it is still as read."""
@@ -105,6 +102,11 @@ class Messages:
             {"_id": message["_id"], "version": message["version"],
              "$or": [{"state": "queued"}, {"state": "sending", "lease_until": {"$lt": now}}]},
             {"$set": {"state": "sending", "lease_until": now + lease}}, return_document=ReturnDocument.AFTER)
+
+    def requeue(self, message: Mapping, due_at: datetime) -> None:
+        """Back to the queue until `due_at`, no new version (a rate limit's wait, not a step)."""
+        self.coll.update_one({"_id": message["_id"], "version": message["version"]},
+                             {"$set": {"state": "queued", "due_at": due_at, "lease_until": None}})
 
     def advance(self, message: Mapping, set_: Mapping[str, Any], push: Mapping[str, list], events: list[dict]) -> None:
         """The message's next version; `ChangedMeanwhile` when another writer took it."""
@@ -114,9 +116,11 @@ class Messages:
         self.journal.commit({"collection": self.coll.name, "doc_id": message["_id"],
                              "version": message["version"] + 1, "update": update, "events": list(events)})
 
-    def folded(self, digest_key: str, now: datetime, into: str) -> list[dict]:
-        """Fold the queued messages of a digest that are due into the digest `into`; those folded."""
-        self.coll.update_many({"digest_key": digest_key, "state": "queued", "due_at": {"$lte": now}},
+    def folded(self, digest_key: str, message_ids: list[str], now: datetime, into: str) -> list[dict]:
+        """Fold those of the messages that are still queued for the digest and due into the
+        digest `into`; every message folded into it."""
+        self.coll.update_many({"_id": {"$in": message_ids}, "digest_key": digest_key, "state": "queued",
+                               "due_at": {"$lte": now}},
                               {"$set": {"state": "folded", "folded_into": into, "updated_at": now}})
         return self.folded_into(into)
 
@@ -141,6 +145,37 @@ class Messages:
         for keys in ([("state", ASCENDING), ("due_at", ASCENDING)], [("notice_id", ASCENDING)],
                      [("person_id", ASCENDING)], [("digest_key", ASCENDING)], [("folded_into", ASCENDING)]):
             self.coll.create_index(keys)
+
+
+class Pending:
+    """The messages still to be sent, one small document each (`_id` the message's, `due_at`,
+    `digest_key`), so the senders' scans never read the messages kept for their history and
+    inbox. A hint, written after the message: the sender decides on the message as it is, and
+    drops the hint once the message needs nothing more."""
+
+    def __init__(self, collection: Collection):
+        self.coll = collection
+
+    def add(self, hints: list[dict]) -> int:
+        return insert_all(self.coll, hints)
+
+    def due(self, now: datetime, limit: int) -> list[dict]:
+        return list(self.coll.find({"due_at": {"$lte": now}}).sort([("due_at", ASCENDING)]).limit(limit))
+
+    def of_digest(self, digest_key: str) -> list[str]:
+        return [h["_id"] for h in self.coll.find({"digest_key": digest_key}, {"_id": 1})]
+
+    def put(self, message_id: str, due_at: datetime, digest_key: str | None = None) -> None:
+        upsert_retrying(self.coll, message_id, {"$set": {"due_at": due_at, "digest_key": digest_key}})
+
+    def drop(self, message_ids: Iterable[str]) -> None:
+        ids = list(message_ids)
+        if ids:
+            self.coll.delete_many({"_id": {"$in": ids}})
+
+    def ensure_indexes(self) -> None:
+        self.coll.create_index([("due_at", ASCENDING)])
+        self.coll.create_index([("digest_key", ASCENDING)])
 
 
 class Inbox:
@@ -239,6 +274,7 @@ class NotificationsStore:
         self.notices = Notices(db["notices"])
         self.messages = Messages(db["messages"], journal)
         self.inbox = Inbox(db["inbox"])
+        self.pending = Pending(db["pending"])
         self.preferences = Preferences(db["preferences"])
         self.pushes = Pushes(db["pushes"])
         self.locks = Locks(db["locks"])
@@ -248,7 +284,7 @@ class NotificationsStore:
         self.journal = journal
 
     def ensure_indexes(self) -> None:
-        for part in (self.notices, self.messages, self.inbox):
+        for part in (self.notices, self.messages, self.inbox, self.pending):
             part.ensure_indexes()
 
 

@@ -39,13 +39,31 @@ class Sender:
     def send_due(self, limit: int = 200) -> int:
         """Send (or fold into digests) what is due now; how many sends were tried."""
         now = self.clock()
-        due = self.store.messages.due(now, limit)
+        hints = self.store.pending.due(now, limit)
+        due = self._still_due(self.store.messages.by_ids(h["_id"] for h in hints), {h["_id"] for h in hints}, now)
         keys = {m["digest_key"] for m in due if m["state"] == "queued" and m.get("digest_key")}
         alone = [m for m in due if not (m["state"] == "queued" and m.get("digest_key"))]
         alone += [d for key in sorted(keys) for d in self.gather(key)]
         if self.spawn is None:
             return sum(self.send(m) for m in alone)
         return sum(run.wait() for run in [self.spawn(self.send, m) for m in alone])
+
+    def _still_due(self, messages: list[dict], hinted: set[str], now: datetime) -> list[dict]:
+        """The hinted messages that are due now; the hints of the others are dropped (the
+        message needs nothing more) or moved to when the message is due."""
+        due, done = [], set(hinted) - {m["_id"] for m in messages}
+        for message in messages:
+            state = message["state"]
+            if state in ("sent", "parked", "folded"):
+                done.add(message["_id"])
+            elif state == "queued" and message["due_at"] > now:
+                self.store.pending.put(message["_id"], message["due_at"], message.get("digest_key"))
+            elif state == "sending" and message["lease_until"] and message["lease_until"] > now:
+                self.store.pending.put(message["_id"], message["lease_until"], message.get("digest_key"))
+            else:
+                due.append(message)
+        self.store.pending.drop(done)
+        return due
 
     def gather(self, key: str) -> list[dict]:
         """The digest messages made of the due messages of `key` (none while another instance
@@ -60,7 +78,8 @@ class Sender:
                 earlier = derived_id("dgm", key, str(round_ - 1))
                 made += self._digest(key, earlier, self.store.messages.folded_into(earlier), now)
             this = derived_id("dgm", key, str(round_))
-            made += self._digest(key, this, self.store.messages.folded(key, now, this), now)
+            waiting = self.store.pending.of_digest(key)
+            made += self._digest(key, this, self.store.messages.folded(key, waiting, now, this), now)
             return made
         finally:
             self.store.locks.let_go(f"digest:{key}")
@@ -78,6 +97,8 @@ class Sender:
                "attempts": [], "failures": {},
                "state": "queued", "due_at": now, "digest_key": None, "created_at": now, "lease_until": None}
         self.store.messages.add([doc])
+        self.store.pending.put(digest_id, now)
+        self.store.pending.drop(m["_id"] for m in members)  # after the digest's own hint: nothing falls between
         return [self.store.messages.get(digest_id)]
 
     def send(self, message: Mapping) -> int:
@@ -132,7 +153,12 @@ class Sender:
             self.store.messages.advance(message, outcome.set, {"attempts": [outcome.attempt]}, events)
         except ChangedMeanwhile:
             return False  # a sender that took over after our lease ran out wrote its outcome first
-        if outcome.set.get("state") == "sent":
+        state = outcome.set.get("state")
+        if state == "queued":
+            self.store.pending.put(message["_id"], outcome.set["due_at"])
+        else:
+            self.store.pending.drop([message["_id"]])
+        if state == "sent":
             self.store.pushes.record(message["person_id"], now)
         if message.get("kind") == "digest" and outcome.set.get("state") in ("sent", "parked"):
             self.store.messages.settle_folded(message["_id"], {"state": outcome.set["state"],
@@ -143,8 +169,8 @@ class Sender:
     def _wait_for_next_minute(self, message: Mapping, now: datetime) -> None:
         """A channel at its rate limit: the message waits, queued, for the next minute."""
         next_minute = now.replace(second=0, microsecond=0) + timedelta(minutes=1)
-        self.store.messages.coll.update_one({"_id": message["_id"], "version": message["version"]},
-                                            {"$set": {"state": "queued", "due_at": next_minute, "lease_until": None}})
+        self.store.messages.requeue(message, next_minute)
+        self.store.pending.put(message["_id"], next_minute)
 
 
 def payload(message: Mapping, outcome: delivery.Outcome) -> dict:

@@ -129,7 +129,9 @@ class NotificationsService:
         if message["state"] != "parked":
             raise NotParked(f"message {message['_id']} is {message['state']}",
                             [{"field": "message_id", "reason": f"is {message['state']}, not parked"}])
-        self.store.messages.advance(message, delivery.replayed(message, utcnow()), {}, [])
+        now = utcnow()
+        self.store.messages.advance(message, delivery.replayed(message, now), {}, [])
+        self.store.pending.put(message["_id"], now)
         return message_view(self.store.messages.get(message["_id"]), self._unmasked())
 
     def _unmasked(self) -> bool:

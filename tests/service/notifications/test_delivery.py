@@ -119,3 +119,16 @@ def test_a_person_sees_their_own_messages_and_inbox_only(service_as, clock):
     assert own["person_id"] == "p1"
     assert [d["field"] for d in other_inbox.value.details] == ["person_id"]
     assert marked["marked"] == 1 and service_as(Actor("p1", "unit_leader", ())).inbox()["unread"] == 0
+
+
+def test_senders_read_only_what_is_still_to_send(service_as, channels, clock, store):
+    service_as(SECRETARY).notify(to=[{"people": ["p_unknown"]}], fields=URGENT, urgency="critical")  # inbox only
+    channels["sms"].fail(TemporaryFailure("HTTP 503"))
+    message = notify_unit_leader(service_as)
+    deliver(service_as)
+    waiting = {h["_id"] for h in store.pending.coll.find()}
+    clock.move(minutes=1)
+    deliver(service_as)
+
+    assert waiting == {message["message_id"]}
+    assert store.pending.coll.count_documents({}) == 0 and status(service_as, message)["state"] == "sent"
