@@ -52,7 +52,7 @@ def test_a_notice_killed_part_way_is_sent_to_everyone_once(cluster_env):
                        == {"sent": len(everyone)}, 180, "every message sent")
 
             status = ops.notifications.notice_status(notice_id=notice["notice_id"])
-            requests = providers.received("/sms")
+            requests = [r for r in providers.received("/sms") if "停电通知" in r["body"]["text"]]  # not the demo's
             delivered = [r for r in requests if not r.get("repeat")]
             per_key = Counter(r["headers"]["Idempotency-Key"] for r in delivered)
             per_phone = Counter(r["body"]["to"] for r in delivered)

@@ -14,6 +14,7 @@ from collections.abc import Callable
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from nameko.testing.services import restrict_entrypoints
 
 from services.cases.service import CasesService
 from services.notifications.service import NotificationsService
@@ -222,10 +223,11 @@ def test_hostile_callers_get_nothing_from_volunteers(volunteers_service, volunte
 
 def test_hostile_callers_get_nothing_from_notifications(stack, container_factory, notifications_config,  # noqa: F811
                                                         notifications_db, volunteers_service, demo, rpc_as):  # noqa: F811
-    """The timers wait an hour: what an answered call leaves to them would otherwise land while
-    the next call is judged."""
-    config = {**notifications_config, "FANOUT_SCAN_SECONDS": 3600, "DELIVERY_SCAN_SECONDS": 3600}
-    container = container_factory(NotificationsService, config)
+    """Only the RPC entrypoints run: what the timers would do after an answered call, and the
+    events of the demo street still being published, would otherwise land while the next call
+    is judged."""
+    container = container_factory(NotificationsService, notifications_config)
+    restrict_entrypoints(container, *sorted(rpc_names(NotificationsService)))
     container.start()
     world = NotificationsWorld()
     proxies = callers(rpc_as, demo)
