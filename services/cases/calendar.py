@@ -1,14 +1,13 @@
-"""Working-day calendar and deadlines: holidays and make-up working days (调休) configured,
-deadlines computed in Shanghai time and stored in UTC."""
+"""Deadlines of cases: windows per urgency (and per category) on the working-day calendar
+(`shared.workdays`), computed in Shanghai time and stored in UTC."""
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import datetime
 
-from shared.clock import SHANGHAI
+from shared.workdays import END_OF_WORKING_DAY, WorkCalendar
 
-#: A working-day deadline falls at this local time on its last working day.
-END_OF_WORKING_DAY = time(18, 0)
+__all__ = ["DEFAULT_DEADLINES", "END_OF_WORKING_DAY", "DeadlinePolicy", "WorkCalendar"]
 
 #: Response and resolution windows per urgency, as 12345 sets them for community cases.
 DEFAULT_DEADLINES: dict[str, dict[str, dict[str, int]]] = {
@@ -16,37 +15,6 @@ DEFAULT_DEADLINES: dict[str, dict[str, dict[str, int]]] = {
     "urgent": {"response": {"hours": 4}, "resolution": {"working_days": 2}},
     "critical": {"response": {"hours": 1}, "resolution": {"working_days": 1}},
 }
-
-
-@dataclass(frozen=True)
-class WorkCalendar:
-    holidays: frozenset[date] = frozenset()
-    workdays: frozenset[date] = frozenset()  # weekend days worked instead of a holiday
-
-    @classmethod
-    def from_config(cls, holidays: Iterable[str] = (), workdays: Iterable[str] = ()) -> "WorkCalendar":
-        return cls(frozenset(date.fromisoformat(str(d)) for d in holidays or ()),
-                   frozenset(date.fromisoformat(str(d)) for d in workdays or ()))
-
-    def is_working_day(self, day: date) -> bool:
-        if day in self.workdays:
-            return True
-        return day.weekday() < 5 and day not in self.holidays
-
-    def after_working_days(self, start: datetime, days: int) -> datetime:
-        """The end of the `days`-th working day after the local day of `start`."""
-        day = start.astimezone(SHANGHAI).date()
-        counted = 0
-        while counted < days:
-            day += timedelta(days=1)
-            counted += self.is_working_day(day)
-        return datetime.combine(day, END_OF_WORKING_DAY, SHANGHAI).astimezone(UTC)
-
-    def add(self, start: datetime, window: Mapping[str, int]) -> datetime:
-        """`start` plus a window of `{"hours": n}` (clock hours) or `{"working_days": n}`."""
-        if "hours" in window:
-            return start + timedelta(hours=window["hours"])
-        return self.after_working_days(start, window["working_days"])
 
 
 @dataclass(frozen=True)
