@@ -155,6 +155,10 @@ def matches(doc: Mapping, query: Mapping) -> bool:
             if not any(matches(doc, branch) for branch in condition):
                 return False
             continue
+        if path == "$and":
+            if not all(matches(doc, branch) for branch in condition):
+                return False
+            continue
         if path.startswith("$"):
             raise NotImplementedError(f"top-level query operator {path}")
         if not _holds(_lookup(doc, path), condition):
@@ -455,7 +459,9 @@ class FakeCollection:
         if query["_id"] in self.docs:  # the id is taken by a document not matching
             raise DuplicateKeyError(f"E11000 duplicate key error: _id {query['_id']!r}", 11000)
         created = {k: v for k, v in query.items() if not k.startswith("$") and not _operators(v) and "." not in k}
-        apply_update(created, {op: f for op, f in update.items() if op != "$setOnInsert"})
+        others = {op: f for op, f in update.items() if op != "$setOnInsert"}
+        if others or "$setOnInsert" not in update:
+            apply_update(created, others)
         for path, value in (update.get("$setOnInsert") or {}).items():
             _set(created, path, value)
         return created

@@ -1,0 +1,113 @@
+"""Calls owed to cases, made as the hotline service: open the ticket's case (once: cases keys it
+by the ticket's reference), pass a survey's or rework order's verdict on (the case is closed or
+reopened), pass the platform's decision on an extension. Each carries a `request_id` derived
+from the call, so a call made again after a crash changes the case once. A call cases cannot
+answer now is tried again with backoff; one cases refuses is parked with its reason."""
+
+import logging
+from collections.abc import Callable, Mapping
+from datetime import datetime, timedelta
+
+from nameko.exceptions import RemoteError
+
+from services.hotline import outbound, tickets
+from services.hotline.exceptions import ChangedMeanwhile
+from services.hotline.repository import HotlineStore
+from services.hotline.settings import Settings
+from services.hotline.syncing import MAX_TRIES
+from shared.errors import InvalidTransition, LinliError, remote_code
+
+log = logging.getLogger(__name__)
+WAIT_FOR_CASE = timedelta(seconds=3)
+REFUSALS = ("invalid", "not_found", "forbidden", "conflict", "invalid_transition")  # asking again changes nothing
+
+Send = Callable[..., dict]  # send(method, **arguments): one cases RPC as the hotline service
+
+
+def push_due(store: HotlineStore, send: Send, settings: Settings, holder: str, clock: Callable[[], datetime],
+             limit: int = 200) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for call in store.case_calls.due(clock(), limit):
+        outcome = push_one(store, send, call, settings, holder, clock)
+        counts[outcome] = counts.get(outcome, 0) + 1
+        if outcome == "failed":
+            break  # cases is not answering: the rest wait for the next round
+    return counts
+
+
+def push_one(store: HotlineStore, send: Send, call: Mapping, settings: Settings, holder: str,
+             clock: Callable[[], datetime]) -> str:
+    """`done`, `waiting`, `failed`, `parked` or `busy`."""
+    call = store.case_calls.take(call, holder, clock(), settings.lease)
+    if call is None:
+        return "busy"
+    ticket = store.tickets.get(call["ticket_id"])
+    if call["action"] != "report" and not ticket.get("case_id"):
+        store.case_calls.postpone(call["_id"], holder, clock() + WAIT_FOR_CASE, "case")
+        return "waiting"
+    try:
+        note = _make(store, send, call, ticket, clock)
+    except (LinliError, RemoteError) as error:
+        if remote_code(error) in REFUSALS:
+            return _park(store, call, holder, f"cases refused {call['action']}: {error}", clock)
+        return _failed(store, call, holder, str(error), settings, clock)
+    store.case_calls.settle(call["_id"], holder, {"state": "done", "done_at": clock(), "note": note,
+                                                  "lease_until": None, "attempts": call["attempts"] + 1})
+    return "done"
+
+
+def _make(store: HotlineStore, send: Send, call: Mapping, ticket: Mapping, clock: Callable[[], datetime]) -> str:
+    request_id = f"hotline:{call['_id']}"[:100] if call["action"] != "report" else None
+    if call["action"] == "report":
+        case = send("report", **tickets.case_report(ticket))
+        _keep_case(store, ticket["_id"], case, clock)
+        outbound.owe(store, store.tickets.get(ticket["_id"]), "sign", "received", clock())
+        return f"case {case['case_id']}"
+    try:
+        if call["action"] == "evaluate":
+            send("evaluate", case_id=ticket["case_id"], request_id=request_id, **call["args"])
+        else:
+            send("decide_extension", case_id=ticket["case_id"], request_id=request_id, **call["args"])
+    except (LinliError, RemoteError) as error:
+        if remote_code(error) == InvalidTransition.code:
+            return f"not applied: {error}"[:500]  # the case moved on (e.g. already reopened): nothing to do
+        raise
+    return call["action"]
+
+
+def _keep_case(store: HotlineStore, ticket_id: str, case: Mapping, clock: Callable[[], datetime]) -> None:
+    """The ticket keeps its case's id, and lies where the case lies (its lineage)."""
+    case_id = case["case_id"]
+    for _ in range(MAX_TRIES):
+        ticket = store.tickets.get(ticket_id)
+        if ticket.get("case_id") == case_id:
+            return
+        try:
+            store.tickets.change(ticket, {"case_id": case_id, "lineage": list(case.get("lineage") or []),
+                                          "_history": {"at": clock(), "action": "case_opened", "case_id": case_id}})
+            return
+        except ChangedMeanwhile:
+            continue
+
+
+def _failed(store: HotlineStore, call: Mapping, holder: str, error: str, settings: Settings,
+            clock: Callable[[], datetime]) -> str:
+    attempts = call["attempts"] + 1
+    if attempts >= settings.retry.attempts:
+        _park(store, call, holder, f"gave up after {attempts} tries: {error}", clock)
+        return "failed"
+    now = clock()
+    store.case_calls.settle(call["_id"], holder, {"state": "queued", "attempts": attempts, "lease_until": None,
+                                                  "due_at": now + settings.retry.wait(attempts),
+                                                  "last_error": error[:500]},
+                            {"at": now, "outcome": "failed", "error": error[:300]})
+    return "failed"
+
+
+def _park(store: HotlineStore, call: Mapping, holder: str, reason: str, clock: Callable[[], datetime]) -> str:
+    now = clock()
+    store.case_calls.settle(call["_id"], holder, {"state": "parked", "reason": reason[:1000], "parked_at": now,
+                                                  "lease_until": None},
+                            {"at": now, "outcome": "parked", "error": reason[:300]})
+    log.error("hotline: case call %s parked: %s", call["_id"], reason)
+    return "parked"

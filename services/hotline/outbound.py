@@ -1,0 +1,167 @@
+"""Calls to the platform (签收 sign, 办结回复 reply, 退单 return, 延期 extension), each sent until the
+platform takes it, once in effect:
+
+- a call is held by one sender at a time (a lease), carries the same key on every try, and is
+  marked done only after the ticket recorded it (a sender dying between the two sends it again
+  with that key, and the ticket records it once, by the call's id);
+- a platform that does not answer is left alone for a growing, jittered pause, and each call
+  counts its failed tries; after `Retry.attempts` the call is parked with the reason, visible
+  and replayable, never tried forever;
+- a call the platform refuses is parked at once with the platform's reason;
+- nothing but a sign or a return goes before the ticket is signed."""
+
+import logging
+from collections.abc import Callable, Mapping
+from datetime import datetime, timedelta
+
+from services.hotline import tickets
+from services.hotline.exceptions import ChangedMeanwhile
+from services.hotline.platform import Call, ManualEntry, Platform, PlatformDown, PlatformRefused
+from services.hotline.repository import HotlineStore
+from services.hotline.settings import Settings
+from services.hotline.syncing import MAX_TRIES, ticket_event
+
+log = logging.getLogger(__name__)
+METHODS = {"sign": "sign", "reply": "reply", "return": "return_ticket", "extend": "extend"}
+WAIT_FOR_SIGN = timedelta(seconds=3)
+
+
+def owe(store: HotlineStore, ticket: Mapping, action: str, cause: str, now: datetime, **args) -> dict:
+    """Queue one call for the ticket; the same `cause` queues it once."""
+    call = {"_id": f"{ticket['_id']}:{action}:{cause}"[:300], "ticket_id": ticket["_id"],
+            "platform": ticket["platform"], "ticket_no": ticket["ticket_no"], "action": action, "at": now, **args}
+    return store.calls.owe(call, now)[0]
+
+
+def send_due(store: HotlineStore, adapters: Mapping[str, Platform], settings: Settings, actor: Mapping, holder: str,
+             clock: Callable[[], datetime], limit: int = 200) -> dict[str, int]:
+    """Send the calls that are due, oldest first, skipping platforms that are down."""
+    counts: dict[str, int] = {}
+    now = clock()
+    down = {name for name, state in store.platforms.all(list(adapters)).items()
+            if state.get("calls_down_until") and state["calls_down_until"] > now}
+    for call in store.calls.due(now, limit):
+        if call["platform"] in down or call["platform"] not in adapters:
+            continue
+        outcome = send_one(store, adapters[call["platform"]], call, settings, actor, holder, clock)
+        counts[outcome] = counts.get(outcome, 0) + 1
+        if outcome == "down":
+            down.add(call["platform"])
+    return counts
+
+
+def send_one(store: HotlineStore, adapter: Platform, call: Mapping, settings: Settings, actor: Mapping, holder: str,
+             clock: Callable[[], datetime]) -> str:
+    """`sent`, `down`, `parked`, `manual`, `waiting` or `busy` (another sender holds it)."""
+    call = store.calls.take(call, holder, clock(), settings.lease)
+    if call is None:
+        return "busy"
+    ticket = store.tickets.get(call["ticket_id"])
+    if call["action"] not in ("sign", "return") and ticket.get("signed_at") is None:
+        store.calls.postpone(call["_id"], holder, clock() + WAIT_FOR_SIGN, "sign")
+        return "waiting"
+    if ticket["state"] == "returned" and call["action"] != "return":
+        return park(store, call, holder, "the ticket was returned to the platform", actor, clock)
+    try:
+        answer = getattr(adapter, METHODS[call["action"]])(_as_call(call))
+    except ManualEntry as entry:
+        store.calls.settle(call["_id"], holder, {"state": "manual", "lease_until": None},
+                           {"at": clock(), "outcome": "manual", "note": str(entry)[:300]})
+        return "manual"
+    except PlatformDown as error:
+        return _failed(store, call, holder, str(error), settings, actor, clock)
+    except PlatformRefused as error:
+        return park(store, call, holder, f"refused by the platform: {error}", actor, clock)
+    answer = dict(answer or {})
+    _record(store, call, answer, settings, actor, clock)
+    store.calls.settle(call["_id"], holder, {"state": "done", "done_at": clock(), "answer": answer,
+                                             "lease_until": None, "attempts": call["attempts"] + 1},
+                       {"at": clock(), "outcome": "sent"})
+    store.platforms.mark(call["platform"], {"calls_down_until": None, "call_failures": 0})
+    if call["action"] == "extend":
+        store.case_calls.owe({"_id": f"{call['ticket_id']}:decide:{call['_id']}"[:300], "ticket_id": call["ticket_id"],
+                              "action": "decide_extension",
+                              "args": {"granted": bool(answer.get("granted")),
+                                       "note": str(answer.get("reason") or ("12345同意延期" if answer.get("granted")
+                                                                            else "12345未同意延期"))[:2000]}},
+                             clock())
+    return "sent"
+
+
+def _as_call(call: Mapping) -> Call:
+    return Call(key=call["_id"], ticket_no=call["ticket_no"], at=call["at"], reason=call.get("reason"),
+                result=call.get("result"), working_days=call.get("working_days"))
+
+
+def _record(store: HotlineStore, call: Mapping, answer: Mapping, settings: Settings, actor: Mapping,
+            clock: Callable[[], datetime]) -> None:
+    """The ticket records the call the platform took, once (by the call's id)."""
+    platform = settings.platform(call["platform"])
+    if call["action"] == "extend" and answer.get("deadline"):
+        answer = {**answer, "deadline_at": _moment(answer["deadline"])}
+    for _ in range(MAX_TRIES):
+        ticket = store.tickets.get(call["ticket_id"])
+        if any(entry.get("call_id") == call["_id"] for entry in ticket.get("history", [])):
+            return
+        changes = tickets.after_call(ticket, call["action"], call, answer, platform.limits, settings.calendar, clock())
+        events = []
+        if call["action"] == "reply":
+            events = [ticket_event("ticket_replied", {**ticket, **changes}, actor,
+                                   {"call_id": call["_id"], "result": call.get("result"),
+                                    "replies": len(changes["replies"])})]
+        try:
+            store.tickets.change(ticket, changes, events)
+            return
+        except ChangedMeanwhile:
+            continue
+
+
+def _moment(text) -> datetime | None:
+    try:
+        moment = datetime.fromisoformat(str(text))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else None
+
+
+def _failed(store: HotlineStore, call: Mapping, holder: str, error: str, settings: Settings, actor: Mapping,
+            clock: Callable[[], datetime]) -> str:
+    attempts = call["attempts"] + 1
+    if attempts >= settings.retry.attempts:
+        park(store, call, holder, f"gave up after {attempts} tries: {error}", actor, clock, attempts)
+        return "down"
+    wait = settings.retry.wait(attempts)
+    now = clock()
+    store.calls.settle(call["_id"], holder, {"state": "queued", "attempts": attempts, "due_at": now + wait,
+                                             "lease_until": None, "last_error": error[:500]},
+                       {"at": now, "outcome": "failed", "error": error[:300]})
+    state = store.platforms.state(call["platform"])
+    failures = int(state.get("call_failures") or 0) + 1
+    if failures == 1 or failures % 20 == 0:
+        log.warning("hotline: %s did not take %s (%d failures in a row): %s", call["platform"], call["_id"],
+                    failures, error)
+    store.platforms.mark(call["platform"], {"calls_down_until": now + settings.retry.wait(min(failures, 6)),
+                                            "call_failures": failures, "last_error": error[:500],
+                                            "last_error_at": now})
+    return "down"
+
+
+def park(store: HotlineStore, call: Mapping, holder: str | None, reason: str, actor: Mapping,
+         clock: Callable[[], datetime], attempts: int | None = None) -> str:
+    """Park the call with the reason, and say so on the ticket (`ticket_parked`)."""
+    now = clock()
+    store.calls.settle(call["_id"], holder, {"state": "parked", "reason": reason[:1000], "parked_at": now,
+                                             "lease_until": None, "attempts": attempts or call["attempts"]},
+                       {"at": now, "outcome": "parked", "error": reason[:300]})
+    log.error("hotline: call %s parked: %s", call["_id"], reason)
+    for _ in range(MAX_TRIES):
+        ticket = store.tickets.get(call["ticket_id"])
+        entry = {"at": now, "action": "parked", "parked_call": call["_id"], "reason": reason[:300]}
+        event = ticket_event("ticket_parked", ticket, actor, {"kind": "call", "parked_id": call["_id"],
+                                                              "action": call["action"], "reason": reason[:1000]})
+        try:
+            store.tickets.change(ticket, {"_history": entry}, [event])
+            break
+        except ChangedMeanwhile:
+            continue
+    return "parked"

@@ -1,0 +1,297 @@
+"""The hotline nameko service: 12345 tickets from each configured platform become cases, and what
+the community does with them goes back to the platform once. Thin entrypoints over `syncing`
+(records in), `casework` (calls owed to cases) and `outbound` (calls owed to the platform)."""
+
+import base64
+import binascii
+import logging
+import os
+import socket
+
+from nameko.dependency_providers import Config
+from nameko.rpc import RpcProxy
+
+from services.hotline import casework, outbound, schemas, syncing
+from services.hotline.dependencies import PlatformsProvider, SettingsProvider
+from services.hotline.exceptions import (
+    NotReplayable,
+    OtherServiceUnavailable,
+    ReturnTooLate,
+    UnknownPlatform,
+)
+from services.hotline.platform import Platform, PlatformRefused
+from services.hotline.repository import JOURNAL, HotlineStore
+from services.hotline.rights import RIGHTS, admit
+from services.hotline.settings import PlatformSettings, Settings
+from services.hotline.tickets import STATE_LABELS
+from services.hotline.views import parked_view, ticket_summary, ticket_view
+from shared import calls
+from shared.actor import CurrentActor
+from shared.clock import plain, utcnow
+from shared.consuming import IdempotentConsumer, consumes, event_key
+from shared.errors import EXPECTED, InvalidTransition, field_error
+from shared.mongo import MongoStore
+from shared.privacy import sees_numbers
+from shared.requests import once
+from shared.rpc import rpc
+from shared.timers import configured_timer
+
+log = logging.getLogger(__name__)
+HOLDER = f"{socket.gethostname()}:{os.getpid()}"
+OPEN_STATES = ("received", "signed")
+
+
+class HotlineService:
+    name = "hotline"
+    rights = RIGHTS  # who may call each RPC: checked before anything else
+
+    store: HotlineStore = MongoStore(HotlineStore, "HOTLINE_DB", journal=JOURNAL)
+    consumer = IdempotentConsumer("HOTLINE_DB")
+    actor = CurrentActor()
+    cases = RpcProxy("cases")
+    settings: Settings = SettingsProvider()
+    adapters: dict[str, Platform] = PlatformsProvider()
+    config = Config()
+
+    def _system(self) -> dict:
+        return self.actor.become_service(self.name).as_dict()
+
+    def _platform(self, name: str) -> PlatformSettings:
+        if name not in self.settings.platforms:
+            known = ", ".join(self.settings.platforms)
+            raise UnknownPlatform(f"no platform {name!r} here",
+                                  [{"field": "platform", "reason": f"must be one of: {known}"}])
+        return self.settings.platforms[name]
+
+    def _send_to_cases(self, method: str, **arguments) -> dict:
+        timeout = float(self.config.get("CASES_TIMEOUT_SECONDS", 10))
+        return calls.call(self.cases, "cases", method, timeout, "case_id", OtherServiceUnavailable, **arguments)
+
+    def _unmasked(self) -> bool:
+        actor = self.actor()
+        return sees_numbers(actor.role, self.settings.unmask_roles, actor.who)
+
+    def _audited(self, rpc_name: str, ticket_ids: list[str]) -> bool:
+        unmasked = self._unmasked()
+        if unmasked:
+            self.store.pii_reads.record(self.actor().as_dict(), rpc_name, ticket_ids)
+        return unmasked
+
+    def _catch_up(self) -> None:
+        """Make what the last records owe now, rather than at the next timer."""
+        casework.push_due(self.store, self._send_to_cases, self.settings, HOLDER, utcnow)
+        outbound.send_due(self.store, self.adapters, self.settings, self._system(), HOLDER, utcnow)
+
+    # tickets
+
+    @rpc(expected_exceptions=EXPECTED)
+    def get_ticket(self, **data) -> dict:
+        ticket = self.store.tickets.get(schemas.TicketRef().load_or_raise(data)["ticket_id"])
+        admit("get_ticket", self.actor(), ticket)
+        return ticket_view(ticket, self._audited("get_ticket", [ticket["_id"]]),
+                           self.store.calls.of_ticket(ticket["_id"]))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_tickets(self, **data) -> dict:
+        query = schemas.ListTickets().load_or_raise(data)
+        actor = self.actor()
+        where: dict = {key: query[key] for key in ("platform", "state") if query.get(key)}
+        if query.get("node_id"):
+            where["$or"] = [{"lineage": query["node_id"]}, {"community_id": query["node_id"]}]
+        if actor.role not in ("system", "admin"):
+            mine = actor.jurisdiction[-1] if actor.jurisdiction else "\0nowhere"
+            where = {"$and": [where, {"$or": [{"lineage": mine}, {"community_id": mine}]}]}
+        total, found = self.store.tickets.listed(where, query["limit"], query["offset"])
+        unmasked = self._audited("list_tickets", [t["_id"] for t in found])
+        return {"total": total, "tickets": [ticket_summary(t, unmasked) for t in found]}
+
+    @rpc(expected_exceptions=EXPECTED)
+    @once
+    def return_ticket(self, **data) -> dict:
+        """退单: the ticket goes back to the platform, within its window after signing."""
+        request = schemas.ReturnTicket().load_or_raise(data)
+        ticket = self.store.tickets.get(request["ticket_id"])
+        admit("return_ticket", self.actor(), ticket)
+        now = utcnow()
+        if ticket["state"] not in OPEN_STATES:
+            raise InvalidTransition(f"ticket {ticket['_id']} is {ticket['state']}",
+                                    [{"field": "state", "reason": f"is {ticket['state']}; allowed: received, signed",
+                                      "current_state": ticket["state"]}])
+        if ticket.get("return_until") and now > ticket["return_until"]:
+            raise ReturnTooLate("the return window has passed",
+                                [{"field": "ticket_id", "reason": "the return window has passed",
+                                  "current_state": ticket["state"]}])
+        outbound.owe(self.store, ticket, "return", "asked", now, reason=request["reason"])
+        self._catch_up()
+        ticket = self.store.tickets.get(ticket["_id"])
+        return ticket_view(ticket, self._audited("return_ticket", [ticket["_id"]]),
+                           self.store.calls.of_ticket(ticket["_id"]))
+
+    # sync
+
+    @rpc(expected_exceptions=EXPECTED)
+    def pull_now(self, **data) -> dict:
+        """Fetch from a platform now instead of at the next timer; answers what came."""
+        platform = self._platform(schemas.PlatformRef().load_or_raise(data)["platform"])
+        self.actor()
+        if not getattr(self.adapters[platform.name], "pulls", False):
+            raise field_error("platform", "this platform's tickets are imported from its exports (import_tickets)")
+        tally = syncing.pull(self.store, self.adapters[platform.name], platform, self.settings, self._system(), HOLDER,
+                             utcnow)
+        self._catch_up()
+        return tally
+
+    @rpc(expected_exceptions=EXPECTED)
+    @once
+    def import_tickets(self, **data) -> dict:
+        """An export of the platform's tickets (XLSX), for a platform without an API."""
+        request = schemas.ImportTickets().load_or_raise(data)
+        platform = self._platform(request["platform"])
+        self.actor()
+        try:
+            content = base64.b64decode(request["content_base64"], validate=True)
+        except (binascii.Error, ValueError):
+            raise field_error("content_base64", "is not valid base64") from None
+        adapter = self.adapters[platform.name]
+        if not hasattr(adapter, "read_upload"):
+            raise field_error("platform", "this platform is pulled over its API, not imported")
+        try:
+            page = adapter.read_upload(content)
+        except PlatformRefused as error:
+            raise field_error("content_base64", str(error)) from None
+        tally = syncing.Intake(self.store, platform, self.settings, self._system(), utcnow).take(page.records)
+        self._catch_up()
+        return {"platform": platform.name, **tally.as_dict()}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def parked(self, **data) -> dict:
+        """What could not be used or delivered: records a platform sent, calls to the platform
+        or to cases, each with the reason."""
+        query = schemas.ParkedQuery().load_or_raise(data)
+        self.actor()
+        where = {"state": "parked", **({"platform": query["platform"]} if query.get("platform") else {})}
+        found = []
+        if query.get("kind") in (None, "record"):
+            found += [{"kind": "record", **parked_view(d)} for d in self.store.records.listed(where, query["limit"])]
+        if query.get("kind") in (None, "call"):
+            found += [{"kind": "call", **parked_view(d)} for d in self.store.calls.listed(where, query["limit"])]
+            case_where = {"state": "parked"}
+            found += [{"kind": "case_call", **parked_view(d)}
+                      for d in self.store.case_calls.listed(case_where, query["limit"])]
+        return {"total": len(found), "parked": found[: query["limit"]]}
+
+    @rpc(expected_exceptions=EXPECTED)
+    @once
+    def replay(self, **data) -> dict:
+        """Try a parked record or call again (once its cause is fixed)."""
+        parked_id = schemas.Replay().load_or_raise(data)["parked_id"]
+        self.actor()
+        system, now = self._system(), utcnow()
+        for queue in (self.store.calls, self.store.case_calls):
+            call = queue.find(parked_id)
+            if call is not None:
+                if call["state"] != "parked":
+                    raise NotReplayable(f"{parked_id} is {call['state']}",
+                                        [{"field": "parked_id", "reason": f"is {call['state']}, not parked"}])
+                queue.settle(parked_id, None, {"state": "queued", "attempts": 0, "due_at": now, "reason": None},
+                             {"at": now, "outcome": "replayed"})
+                self._catch_up()
+                return {"parked_id": parked_id, "outcome": (queue.find(parked_id) or {}).get("state")}
+        record = self.store.records.get(parked_id)
+        if record["state"] != "parked":
+            raise NotReplayable(f"{parked_id} is {record['state']}",
+                                [{"field": "parked_id", "reason": f"is {record['state']}, not parked"}])
+        intake = syncing.Intake(self.store, self._platform(record["platform"]), self.settings, system, utcnow)
+        outcome = intake.replay(record)
+        self._catch_up()
+        return {"parked_id": parked_id, "outcome": outcome}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def sync_state(self, **data) -> dict:
+        """Per platform: the cursor, the last pull, whether it is down, and what is owed."""
+        schemas.Nothing().load_or_raise(data)
+        self.actor()
+        states = self.store.platforms.all(list(self.settings.platforms))
+        out = {}
+        for name, state in states.items():
+            out[name] = {"adapter": self.settings.platforms[name].adapter, "cursor": state.get("cursor"),
+                         "last_pull_at": state.get("last_pull_at"), "down_until": state.get("down_until"),
+                         "calls_down_until": state.get("calls_down_until"), "last_error": state.get("last_error"),
+                         "calls": self.store.calls.count_by_state({"platform": name}),
+                         "parked_records": self.store.records.count({"platform": name, "state": "parked"})}
+        return plain({"platforms": out, "case_calls": self.store.case_calls.count_by_state()})
+
+    # labels and ops
+
+    @rpc(expected_exceptions=EXPECTED)
+    def labels(self, **data) -> dict:
+        self.actor()
+        schemas.Nothing().load_or_raise(data)
+        return {"ticket_states": [{"code": c, "label": label} for c, label in STATE_LABELS.items()],
+                "platforms": [{"name": n, "adapter": p.adapter} for n, p in self.settings.platforms.items()]}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def journal_state(self, **data) -> dict:
+        self.actor()
+        schemas.Nothing().load_or_raise(data)
+        return self.store.journal.state()
+
+    @rpc(expected_exceptions=EXPECTED)
+    def parked_events(self, **data) -> list:
+        self.actor()
+        return self.consumer.parked(schemas.Handler().load_or_raise(data)["handler"])
+
+    @rpc(expected_exceptions=EXPECTED)
+    def replay_parked(self, **data) -> list:
+        self.actor()
+        query = schemas.ReplayEvent().load_or_raise(data)
+        return self.consumer.replay(event_id=query["event_id"], handler=query["handler"])
+
+    @rpc(expected_exceptions=EXPECTED)
+    def consumer_counts(self, **data) -> dict:
+        self.actor()
+        return self.consumer.counts(schemas.Handler().load_or_raise(data)["handler"])
+
+    # events and timers
+
+    def _ticket_of(self, payload: dict) -> dict | None:
+        if payload.get("channel") != "hotline" or not payload.get("external_ref"):
+            return None
+        return self.store.tickets.find(payload["external_ref"])
+
+    @consumes("cases", "case_resolved")
+    def on_case_resolved(self, event: dict) -> dict:
+        """A hotline case resolved: 办结回复 with the result, once per resolution."""
+        ticket = self._ticket_of(event["payload"])
+        if ticket is None:
+            return {"skipped": "not a ticket of this service"}
+        result = (event["payload"].get("detail") or {}).get("result") or "已办结"
+        call = outbound.owe(self.store, ticket, "reply", event_key(event), utcnow(), result=str(result)[:2000])
+        return {"call_id": call["_id"]}
+
+    @consumes("cases", "case_extension_requested")
+    def on_extension_requested(self, event: dict) -> dict:
+        """The handler asks for more time: 延期 asked of the platform, whose answer decides it."""
+        ticket = self._ticket_of(event["payload"])
+        if ticket is None:
+            return {"skipped": "not a ticket of this service"}
+        detail = event["payload"].get("detail") or {}
+        call = outbound.owe(self.store, ticket, "extend", event_key(event), utcnow(),
+                            working_days=int(detail.get("working_days") or 1), reason=str(detail.get("reason") or ""))
+        return {"call_id": call["_id"]}
+
+    @configured_timer("PULL_SECONDS", default=10)
+    def pull_platforms(self) -> None:
+        system = self._system()
+        for name, platform in self.settings.platforms.items():
+            if getattr(self.adapters[name], "pulls", False):
+                syncing.pull(self.store, self.adapters[name], platform, self.settings, system, HOLDER, utcnow)
+
+    @configured_timer("CASE_SYNC_SECONDS", default=1)
+    def push_case_calls(self) -> None:
+        self._system()
+        casework.push_due(self.store, self._send_to_cases, self.settings, HOLDER, utcnow)
+
+    @configured_timer("SEND_SECONDS", default=1)
+    def send_calls(self) -> None:
+        outbound.send_due(self.store, self.adapters, self.settings, self._system(), HOLDER, utcnow)

@@ -1,0 +1,140 @@
+"""Tickets in: each ticket becomes one case however often and in whatever order its records
+come; a record that cannot be used is parked and the others flow on; the case is signed for."""
+
+import pytest
+
+from services.hotline.exceptions import UnknownPlatform
+from tests.service.hotline.conftest import OTHER_SECRETARY, SECRETARY, rework, survey, ticket
+
+
+def test_each_ticket_becomes_one_case_and_is_signed_once_however_often_it_comes(service_as, platform, cases, broker,
+                                                                               run_timers):
+    platform.feed = [ticket("A1"), ticket("A2"), ticket("A1"), ticket("A2"), ticket("A1")]
+
+    run_timers()
+    platform.feed += [ticket("A1"), ticket("A3")]
+    run_timers()
+
+    assert sorted(cases.cases) == ["fake:A1", "fake:A2", "fake:A3"]
+    assert sorted(c.ticket_no for c in platform.calls("sign")) == ["A1", "A2", "A3"]
+    assert platform.repeats == 0
+    assert sorted(e["payload"]["ticket_no"] for e in broker.of("ticket_received")) == ["A1", "A2", "A3"]
+    view = service_as().get_ticket(ticket_id="fake:A1")
+    assert view["state"] == "signed" and view["case_id"] == cases.cases["fake:A1"]["case_id"]
+    assert view["signed_on_time"] is True
+    assert view["citizen"]["phone"] == "13812345678"  # ops (admin) see numbers
+
+
+def test_the_case_is_reported_from_the_ticket(service_as, platform, cases, run_timers):
+    platform.feed = [ticket("A1", urgency="特急")]
+    run_timers()
+
+    [report] = cases.of("report")
+    assert report["channel"] == "hotline" and report["external_ref"] == "fake:A1"
+    assert report["unit_id"] == "unit_jiayuan" and report["category"] == "noise" and report["urgency"] == "critical"
+    assert report["reporter"] == {"name": "王先生", "phone": "13812345678"}
+    assert report["description"].startswith("【12345 A1 投诉】隔壁商铺空调外机")
+    assert "嘉园社区幸福小区2栋" in report["description"]
+
+
+def test_an_older_revision_never_overwrites_a_newer_one(service_as, platform, run_timers):
+    platform.feed = [ticket("A1", revision=1), ticket("A1", revision=3, content="修改后的诉求"),
+                     ticket("A1", revision=2, content="第二版")]
+    run_timers()
+
+    view = service_as().get_ticket(ticket_id="fake:A1")
+    assert view["revision"] == 3 and view["content"] == "修改后的诉求"
+    assert [h["action"] for h in view["history"]][:2] == ["received", "amended"]
+
+
+def test_a_malformed_record_is_parked_with_its_reason_and_the_others_flow_on(service_as, platform, cases, broker,
+                                                                            run_timers):
+    platform.feed = [ticket("A1"), {"kind": "ticket", "ticket_no": "A2"}, "not a record",
+                     ticket("A3", area_code="XX"), {"kind": "unreadable", "raw": {"x": 1}, "reason": "bad date"},
+                     ticket("A4")]
+    run_timers()
+
+    assert sorted(cases.cases) == ["fake:A1", "fake:A4"]
+    parked = service_as().parked(kind="record")["parked"]
+    reasons = sorted(p["reason"] for p in parked)
+    assert len(parked) == 4
+    assert any("received_at" in r and "citizen" in r for r in reasons)
+    assert any("area_code" in r and "XX" in r for r in reasons)
+    assert "_schema: bad date" in reasons and "_schema: not an object" in reasons
+    assert len(broker.of("ticket_parked")) == 4
+
+    run_timers()  # the same feed read again parks nothing twice
+    assert service_as().parked(kind="record")["total"] == 4
+
+
+def test_a_survey_before_its_ticket_waits_and_is_applied_once_the_ticket_comes(service_as, platform, cases, run_timers):
+    platform.feed = [survey("A1", satisfied=False)]
+    run_timers()
+    [waiting] = service_as().parked(kind="record")["parked"]
+    assert waiting["waiting"] is True
+
+    platform.feed += [ticket("A1")]
+    cases.cases.setdefault("fake:A1", {"case_id": "case_1", "state": "resolved", "lineage": []})
+    run_timers()
+
+    assert service_as().parked(kind="record")["total"] == 0
+    [verdict] = cases.of("evaluate")
+    assert verdict["satisfied"] is False and verdict["reason"] == "12345回访不满意：仍然很吵"
+    assert service_as().get_ticket(ticket_id="fake:A1")["state"] == "reworking"
+
+
+def test_a_survey_and_a_rework_order_each_reach_the_case_once(service_as, platform, cases, run_timers):
+    platform.feed = [ticket("A1")]
+    run_timers()
+    cases.cases["fake:A1"]["state"] = "resolved"
+
+    platform.feed += [survey("A1", satisfied=True), survey("A1", satisfied=True)]
+    run_timers()
+    assert [v["satisfied"] for v in cases.of("evaluate")] == [True]
+    assert cases.cases["fake:A1"]["state"] == "closed"
+
+    platform.feed += [rework("A1"), rework("A1")]
+    cases.cases["fake:A1"]["state"] = "resolved"
+    run_timers()
+    verdicts = cases.of("evaluate")
+    assert len(verdicts) == 2 and verdicts[1]["reason"] == "12345重办：市民反映问题未解决"
+    assert verdicts[1]["request_id"] == "hotline:fake:A1:evaluate:A1:r1"
+    assert service_as().get_ticket(ticket_id="fake:A1")["state"] == "reworking"
+
+
+def test_a_verdict_the_case_cannot_take_is_noted_not_retried(service_as, platform, cases, run_timers):
+    platform.feed = [ticket("A1"), rework("A1")]  # the case is still being handled
+    run_timers()
+
+    assert len(cases.of("evaluate")) == 1
+    [call] = [c for c in service_as().store.case_calls.listed({"action": "evaluate"}, 10)]
+    assert call["state"] == "done" and call["note"].startswith("not applied")
+
+
+def test_cases_down_the_case_is_opened_once_it_answers(service_as, platform, cases, run_timers):
+    platform.feed = [ticket("A1")]
+    cases.down = True
+    run_timers()
+    assert cases.cases == {} and platform.calls("sign") == []
+
+    cases.down = False
+    service_as().store.case_calls.coll.update_many({}, {"$set": {"due_at": service_as().store.case_calls.coll
+                                                                 .find_one({})["created_at"]}})
+    run_timers()
+    assert list(cases.cases) == ["fake:A1"] and len(platform.calls("sign")) == 1
+
+
+def test_a_secretary_sees_only_her_communitys_tickets_with_the_phone_masked_unless_her_role_needs_it(
+        service_as, platform, run_timers):
+    platform.feed = [ticket("A1")]
+    run_timers()
+
+    listed = service_as(SECRETARY).list_tickets()
+    assert listed["total"] == 1 and listed["tickets"][0]["citizen"]["phone"] == "13812345678"  # secretaries unmask
+    assert service_as(OTHER_SECRETARY).list_tickets()["total"] == 0
+
+
+def test_pull_now_names_an_unknown_platform(service_as):
+    with pytest.raises(UnknownPlatform) as refused:
+        service_as().pull_now(platform="nowhere")
+    assert refused.value.details[0]["field"] == "platform" and "fake" in refused.value.details[0]["reason"]
