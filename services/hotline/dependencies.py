@@ -2,6 +2,7 @@
 
 from nameko.extensions import DependencyProvider
 
+from services.hotline.areas import Areas
 from services.hotline.platform import Platform
 from services.hotline.settings import Settings
 from shared.plugins import load
@@ -24,6 +25,16 @@ def adapters_for(settings: Settings) -> dict[str, Platform]:
     wrong, stops the start with the reason."""
     return {name: load(GROUP, platform.adapter)(name, dict(platform.options))
             for name, platform in settings.platforms.items()}
+
+
+class AreasProvider(DependencyProvider):
+    """Where each platform's area codes lie, resolved once per `AREA_CACHE_SECONDS` (600)."""
+
+    def setup(self) -> None:
+        self.areas = Areas(float(self.container.config.get("AREA_CACHE_SECONDS", 600)))
+
+    def get_dependency(self, worker_ctx) -> Areas:
+        return self.areas
 
 
 class PlatformsProvider(DependencyProvider):

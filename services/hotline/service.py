@@ -12,7 +12,8 @@ from nameko.dependency_providers import Config
 from nameko.rpc import RpcProxy
 
 from services.hotline import casework, outbound, schemas, syncing
-from services.hotline.dependencies import PlatformsProvider, SettingsProvider
+from services.hotline.areas import Areas, AreasUnavailable
+from services.hotline.dependencies import AreasProvider, PlatformsProvider, SettingsProvider
 from services.hotline.exceptions import (
     NotReplayable,
     OtherServiceUnavailable,
@@ -49,6 +50,8 @@ class HotlineService:
     consumer = IdempotentConsumer("HOTLINE_DB")
     actor = CurrentActor()
     cases = RpcProxy("cases")
+    rosters = RpcProxy("rosters")
+    areas: Areas = AreasProvider()
     settings: Settings = SettingsProvider()
     adapters: dict[str, Platform] = PlatformsProvider()
     config = Config()
@@ -62,6 +65,21 @@ class HotlineService:
             raise UnknownPlatform(f"no platform {name!r} here",
                                   [{"field": "platform", "reason": f"must be one of: {known}"}])
         return self.settings.platforms[name]
+
+    def _areas(self, platform: PlatformSettings, field: str = "platform") -> dict[str, str | None]:
+        """The platform's area codes → node ids; `OtherServiceUnavailable` naming `field` (and
+        nothing done) while rosters cannot say."""
+        timeout = float(self.config.get("ROSTERS_TIMEOUT_SECONDS", 10))
+
+        def locate(path: list[str]) -> dict:
+            return calls.call(self.rosters, "rosters", "locate_unit", timeout, field, OtherServiceUnavailable,
+                              path=path)
+
+        try:
+            return self.areas.resolved(platform.areas, locate)
+        except AreasUnavailable as error:
+            raise OtherServiceUnavailable(str(error), [{"field": field, "reason": "rosters unavailable; "
+                                                                                  "nothing was done"}]) from None
 
     def _send_to_cases(self, method: str, **arguments) -> dict:
         timeout = float(self.config.get("CASES_TIMEOUT_SECONDS", 10))
@@ -129,19 +147,21 @@ class HotlineService:
 
     # sync
 
-    @rpc(expected_exceptions=EXPECTED)
+    @rpc(expected_exceptions=EXPECTED + (OtherServiceUnavailable,))
     def pull_now(self, **data) -> dict:
         """Fetch from a platform now instead of at the next timer; answers what came."""
         platform = self._platform(schemas.PlatformRef().load_or_raise(data)["platform"])
         self.actor()
         if not getattr(self.adapters[platform.name], "pulls", False):
             raise field_error("platform", "this platform's tickets are imported from its exports (import_tickets)")
-        tally = syncing.pull(self.store, self.adapters[platform.name], platform, self.settings, self._system(), HOLDER,
+        system = self._system()
+        areas = self._areas(platform, "platform")
+        tally = syncing.pull(self.store, self.adapters[platform.name], platform, areas, self.settings, system, HOLDER,
                              utcnow)
         self._catch_up()
         return tally
 
-    @rpc(expected_exceptions=EXPECTED)
+    @rpc(expected_exceptions=EXPECTED + (OtherServiceUnavailable,))
     @once
     def import_tickets(self, **data) -> dict:
         """An export of the platform's tickets (XLSX), for a platform without an API."""
@@ -159,7 +179,9 @@ class HotlineService:
             page = adapter.read_upload(content)
         except PlatformRefused as error:
             raise field_error("content_base64", str(error)) from None
-        tally = syncing.Intake(self.store, platform, self.settings, self._system(), utcnow).take(page.records)
+        system = self._system()
+        areas = self._areas(platform, "platform")
+        tally = syncing.Intake(self.store, platform, areas, self.settings, system, utcnow).take(page.records)
         self._catch_up()
         return {"platform": platform.name, **tally.as_dict()}
 
@@ -180,7 +202,7 @@ class HotlineService:
                       for d in self.store.case_calls.listed(case_where, query["limit"])]
         return {"total": len(found), "parked": found[: query["limit"]]}
 
-    @rpc(expected_exceptions=EXPECTED)
+    @rpc(expected_exceptions=EXPECTED + (OtherServiceUnavailable,))
     @once
     def replay(self, **data) -> dict:
         """Try a parked record or call again (once its cause is fixed)."""
@@ -201,7 +223,9 @@ class HotlineService:
         if record["state"] != "parked":
             raise NotReplayable(f"{parked_id} is {record['state']}",
                                 [{"field": "parked_id", "reason": f"is {record['state']}, not parked"}])
-        intake = syncing.Intake(self.store, self._platform(record["platform"]), self.settings, system, utcnow)
+        platform = self._platform(record["platform"])
+        areas = self._areas(platform, "parked_id")
+        intake = syncing.Intake(self.store, platform, areas, self.settings, system, utcnow)
         outcome = intake.replay(record)
         self._catch_up()
         return {"parked_id": parked_id, "outcome": outcome}
@@ -285,7 +309,12 @@ class HotlineService:
         system = self._system()
         for name, platform in self.settings.platforms.items():
             if getattr(self.adapters[name], "pulls", False):
-                syncing.pull(self.store, self.adapters[name], platform, self.settings, system, HOLDER, utcnow)
+                try:
+                    areas = self._areas(platform)
+                except OtherServiceUnavailable as error:
+                    log.warning("hotline: %s not pulled this round: %s", name, error)
+                    continue
+                syncing.pull(self.store, self.adapters[name], platform, areas, self.settings, system, HOLDER, utcnow)
 
     @configured_timer("CASE_SYNC_SECONDS", default=1)
     def push_case_calls(self) -> None:

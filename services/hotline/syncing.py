@@ -49,9 +49,9 @@ def ticket_event(event_type: str, ticket: Mapping, actor: Mapping, detail: Mappi
 class Intake:
     """One platform's records into tickets, as `actor` (the service acting as itself)."""
 
-    def __init__(self, store: HotlineStore, platform: PlatformSettings, settings: Settings, actor: Mapping,
-                 clock: Callable[[], datetime]):
-        self.store, self.platform, self.settings = store, platform, settings
+    def __init__(self, store: HotlineStore, platform: PlatformSettings, areas: Mapping[str, str | None],
+                 settings: Settings, actor: Mapping, clock: Callable[[], datetime]):
+        self.store, self.platform, self.areas, self.settings = store, platform, areas, settings
         self.actor, self.clock = dict(actor), clock
 
     def take(self, records: list, tally: Tally | None = None) -> Tally:
@@ -82,7 +82,7 @@ class Intake:
             known = self.store.tickets.find(ticket_id)
             if known is None:
                 try:
-                    doc = tickets.open_ticket(self.platform, record, self.settings.calendar,
+                    doc = tickets.open_ticket(self.platform, self.areas, record, self.settings.calendar,
                                               self.settings.category_keywords, self.clock())
                 except tickets.UnknownArea as error:
                     return self.park(raw, [{"field": "area_code", "reason": str(error)}], waiting=False)
@@ -156,8 +156,8 @@ class Intake:
         return outcome
 
 
-def pull(store: HotlineStore, adapter: Platform, platform: PlatformSettings, settings: Settings, actor: Mapping,
-         holder: str, clock: Callable[[], datetime], max_pages: int = 20) -> dict:
+def pull(store: HotlineStore, adapter: Platform, platform: PlatformSettings, areas: Mapping[str, str | None],
+         settings: Settings, actor: Mapping, holder: str, clock: Callable[[], datetime], max_pages: int = 20) -> dict:
     """Fetch what changed since the platform's cursor and take it in, page by page, while this
     instance holds the platform's pull; the cursor moves only after a page's records are kept.
     A platform that does not answer is tried again after a growing pause."""
@@ -169,7 +169,8 @@ def pull(store: HotlineStore, adapter: Platform, platform: PlatformSettings, set
         store.platforms.let_go(platform.name, holder)
         return {"platform": platform.name, "pulled": False, "reason": "platform down; next try at "
                                                                        f"{to_iso(state['down_until'])}"}
-    intake, tally, cursor, pages = Intake(store, platform, settings, actor, clock), Tally(), state.get("cursor"), 0
+    intake, tally = Intake(store, platform, areas, settings, actor, clock), Tally()
+    cursor, pages = state.get("cursor"), 0
     try:
         while pages < max_pages:
             page = _fetch(store, adapter, platform, settings, cursor, clock)

@@ -53,18 +53,22 @@ def reply_due(received_at: datetime, request_type: str, urgency: str, given: dat
     return calendar.add(received_at, window)
 
 
-def open_ticket(platform: PlatformSettings, record: Mapping, calendar: WorkCalendar,
-                keywords: Mapping[str, list[str]], now: datetime) -> dict:
-    """The document of a ticket first seen: its community, case category and deadlines."""
-    community_id = platform.areas.get(record["area_code"])
-    if community_id is None:
+def open_ticket(platform: PlatformSettings, areas: Mapping[str, str | None], record: Mapping,
+                calendar: WorkCalendar, keywords: Mapping[str, list[str]], now: datetime) -> dict:
+    """The document of a ticket first seen: its community (`areas`: the platform's area codes
+    → node ids), case category and deadlines."""
+    community_id = areas.get(record["area_code"])
+    if record["area_code"] not in areas:
         raise UnknownArea(f"area_code {record['area_code']!r} is not configured for platform {platform.name}")
+    if community_id is None:
+        raise UnknownArea(f"area_code {record['area_code']!r} names no unit in rosters "
+                          f"({platform.areas[record['area_code']]})")
     received_at = record["received_at"]
     return {
         "_id": ticket_id(platform.name, record["ticket_no"]), "platform": platform.name,
         "ticket_no": record["ticket_no"], **{key: record[key] for key in TICKET_FIELDS},
         "received_at": received_at, "platform_deadline": record.get("deadline"),
-        "community_id": community_id,
+        "community_id": community_id, "lineage": [community_id],
         "case_category": category_for(record["category"], record["content"], keywords),
         "deadlines": {"sign": calendar.add(received_at, platform.limits.sign),
                       "reply": reply_due(received_at, record["request_type"], record["urgency"],

@@ -15,6 +15,7 @@ import pytest
 from nameko.testing.services import worker_factory
 
 import services.hotline.service as hotline_service
+from services.hotline.areas import Areas
 from services.hotline.exceptions import OtherServiceUnavailable
 from services.hotline.platform import Call, ManualEntry, Page, PlatformDown, PlatformRefused
 from services.hotline.repository import JOURNAL, HotlineStore
@@ -22,7 +23,7 @@ from services.hotline.service import HotlineService
 from services.hotline.settings import Limits, PlatformSettings, Retry, Settings
 from shared.actor import Actor
 from shared.consuming.runner import handlers_of
-from shared.errors import InvalidTransition
+from shared.errors import InvalidTransition, NotFound
 from shared.events import envelope
 from shared.journal import Journal
 from tests.fakes.mongo import FakeDatabase, Fuse
@@ -153,6 +154,15 @@ class FakeCases:
         return [kwargs for name, kwargs in self.calls if name == method]
 
 
+def rosters_answer(method: str, kwargs: Mapping) -> Any:
+    """Rosters' `locate_unit`: the demo community by its path, nothing else."""
+    if method == "locate_unit" and kwargs["path"] == ["雨花区", "左家塘街道", "嘉园社区"]:
+        return {"unit_id": "unit_jiayuan", "ancestors": ["unit_yuhua", "unit_zjt"]}
+    if method == "locate_unit":
+        raise NotFound("no unit there", [{"field": "path", "reason": "not found"}])
+    raise NotImplementedError(method)
+
+
 class PassThrough:
     """Stands for the idempotent consumer: runs the handler as written, every time."""
 
@@ -197,8 +207,8 @@ def cases() -> FakeCases:
 
 @pytest.fixture
 def settings() -> Settings:
-    fake = PlatformSettings(name="fake", adapter="fake", options={}, areas={"JY": "unit_jiayuan"}, limits=Limits(),
-                            page_size=50)
+    areas = {"JY": "雨花区/左家塘街道/嘉园社区", "LF": "unit_lianfu", "GONE": "雨花区/左家塘街道/旧社区"}
+    fake = PlatformSettings(name="fake", adapter="fake", options={}, areas=areas, limits=Limits(), page_size=50)
     return Settings(platforms={"fake": fake}, retry=Retry(first=timedelta(seconds=2), most=timedelta(seconds=60),
                                                           attempts=5, jitter=0.0))
 
@@ -210,7 +220,7 @@ def service_as(store, platform, cases, settings):
     def worker(actor: Actor = OPS) -> HotlineService:
         service = worker_factory(HotlineService, store=store, actor=FakeActorAccess(actor), settings=settings,
                                  adapters={"fake": platform}, config={"CASES_TIMEOUT_SECONDS": 1},
-                                 cases=FakeProxy(cases))
+                                 cases=FakeProxy(cases), rosters=FakeProxy(rosters_answer), areas=Areas(60))
         service.consumer = PassThrough(service)
         return service
 

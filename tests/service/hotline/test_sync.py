@@ -3,8 +3,9 @@ come; a record that cannot be used is parked and the others flow on; the case is
 
 import pytest
 
-from services.hotline.exceptions import UnknownPlatform
+from services.hotline.exceptions import OtherServiceUnavailable, UnknownPlatform
 from tests.service.hotline.conftest import OTHER_SECRETARY, SECRETARY, rework, survey, ticket
+from tests.service.notifications.conftest import FakeProxy
 
 
 def test_each_ticket_becomes_one_case_and_is_signed_once_however_often_it_comes(service_as, platform, cases, broker,
@@ -138,3 +139,25 @@ def test_pull_now_names_an_unknown_platform(service_as):
     with pytest.raises(UnknownPlatform) as refused:
         service_as().pull_now(platform="nowhere")
     assert refused.value.details[0]["field"] == "platform" and "fake" in refused.value.details[0]["reason"]
+
+
+def test_areas_are_named_by_id_or_by_path_and_a_path_rosters_does_not_know_parks_its_tickets(
+        service_as, platform, cases, run_timers):
+    platform.feed = [ticket("A1"), ticket("B1", area_code="LF"), ticket("C1", area_code="GONE")]
+    run_timers()
+
+    assert cases.cases["fake:A1"]["unit_id"] == "unit_jiayuan" and cases.cases["fake:B1"]["unit_id"] == "unit_lianfu"
+    [parked] = service_as().parked(kind="record")["parked"]
+    assert parked["reason"] == "area_code: area_code 'GONE' names no unit in rosters (雨花区/左家塘街道/旧社区)"
+
+
+def test_rosters_not_answering_pulls_nothing_and_says_so(service_as, platform, cases, monkeypatch):
+    platform.feed = [ticket("A1")]
+    service = service_as(SECRETARY)
+    monkeypatch.setattr(service, "rosters", FakeProxy(lambda method, kwargs: (_ for _ in ()).throw(
+        OtherServiceUnavailable("rosters did not answer", [{"field": "platform", "reason": "unavailable"}]))))
+    with pytest.raises(OtherServiceUnavailable) as refused:
+        service.pull_now(platform="fake")
+    assert refused.value.details[0]["field"] == "platform"
+    assert service_as().store.tickets.coll.count_documents({}) == 0
+    assert service_as().store.platforms.state("fake").get("cursor") is None
