@@ -98,7 +98,7 @@ def _record(store: HotlineStore, call: Mapping, answer: Mapping, settings: Setti
     """The ticket records the call the platform took, once (by the call's id)."""
     platform = settings.platform(call["platform"])
     if call["action"] == "extend" and answer.get("deadline"):
-        answer = {**answer, "deadline_at": _moment(answer["deadline"])}
+        answer = {**answer, "deadline_at": tickets.moment(answer["deadline"])}
     for _ in range(MAX_TRIES):
         ticket = store.tickets.get(call["ticket_id"])
         if any(entry.get("call_id") == call["_id"] for entry in ticket.get("history", [])):
@@ -114,14 +114,6 @@ def _record(store: HotlineStore, call: Mapping, answer: Mapping, settings: Setti
             return
         except ChangedMeanwhile:
             continue
-
-
-def _moment(text) -> datetime | None:
-    try:
-        moment = datetime.fromisoformat(str(text))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else None
 
 
 def _failed(store: HotlineStore, call: Mapping, holder: str, error: str, settings: Settings, actor: Mapping,

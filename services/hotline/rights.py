@@ -6,7 +6,7 @@ reconciliation are the community office's work; the platforms' sync state is ops
 from collections.abc import Mapping
 
 from shared.errors import Forbidden
-from shared.rights import EVERYONE, ROOT, STAFF, Rights
+from shared.rights import EVERYONE, OFFICIALS, ROOT, STAFF, Rights
 
 RIGHTS = Rights("hotline", {
     "get_ticket": STAFF,
@@ -17,6 +17,8 @@ RIGHTS = Rights("hotline", {
     "parked": STAFF,
     "replay": STAFF,
     "sync_state": STAFF,
+    "kpis": OFFICIALS,
+    "reconciliation": STAFF,
     "labels": EVERYONE,
     "journal_state": ROOT,
     "parked_events": ROOT,

@@ -160,9 +160,13 @@ class Period(StrictSchema):
     date_to = fields.Date(required=True, validate=validate.Range(min=date(1, 1, 1), max=date(LAST_YEAR, 12, 31)))
 
     @validates_schema
-    def ordered(self, data, **kwargs):
+    def from_before_to(self, data, **kwargs):
         if data["date_to"] < data["date_from"]:
             raise ValidationError("must not be before date_from", "date_to")
+
+
+class Reconcile(Period):
+    platform = PlatformName
 
 
 class Handler(StrictSchema):

@@ -7,11 +7,12 @@ import binascii
 import logging
 import os
 import socket
+from datetime import datetime, time, timedelta
 
 from nameko.dependency_providers import Config
 from nameko.rpc import RpcProxy
 
-from services.hotline import casework, outbound, schemas, syncing
+from services.hotline import casework, kpis, outbound, reconciling, report_sheet, schemas, syncing, tickets
 from services.hotline.areas import Areas, AreasUnavailable
 from services.hotline.dependencies import AreasProvider, PlatformsProvider, SettingsProvider
 from services.hotline.exceptions import (
@@ -20,15 +21,15 @@ from services.hotline.exceptions import (
     ReturnTooLate,
     UnknownPlatform,
 )
-from services.hotline.platform import Platform, PlatformRefused
+from services.hotline.platform import ManualEntry, Platform, PlatformDown, PlatformRefused
 from services.hotline.repository import JOURNAL, HotlineStore
-from services.hotline.rights import RIGHTS, admit
+from services.hotline.rights import RIGHTS, admit, lineage_of
 from services.hotline.settings import PlatformSettings, Settings
 from services.hotline.tickets import STATE_LABELS
 from services.hotline.views import parked_view, ticket_summary, ticket_view
 from shared import calls
 from shared.actor import CurrentActor
-from shared.clock import plain, utcnow
+from shared.clock import SHANGHAI, plain, utcnow
 from shared.consuming import IdempotentConsumer, consumes, event_key
 from shared.errors import EXPECTED, InvalidTransition, field_error
 from shared.mongo import MongoStore
@@ -244,6 +245,85 @@ class HotlineService:
                          "calls": self.store.calls.count_by_state({"platform": name}),
                          "parked_records": self.store.records.count({"platform": name, "state": "parked"})}
         return plain({"platforms": out, "case_calls": self.store.case_calls.count_by_state()})
+
+    # appraisal and reconciliation
+
+    def _period_tickets(self, query: dict) -> list[dict]:
+        """The tickets received in the period (local days), of the platform and node asked, and
+        of the caller's jurisdiction."""
+        start = datetime.combine(query["date_from"], time(0), SHANGHAI)
+        end = datetime.combine(query["date_to"] + timedelta(days=1), time(0), SHANGHAI)
+        where: dict = {"platform": query["platform"]} if query.get("platform") else {}
+        found = self.store.tickets.received_between(where, start, end)
+        actor = self.actor()
+        return [t for t in found if (not query.get("node_id") or query["node_id"] in lineage_of(t))
+                and actor.may_act_on(lineage_of(t))]
+
+    @rpc(expected_exceptions=EXPECTED)
+    def kpis(self, **data) -> dict:
+        """响应率, 解决率, 满意率 (as `KPIS` defines them) per community, for tickets received in the period."""
+        query = schemas.Period().load_or_raise(data)
+        self.actor()
+        appraisal = kpis.by_community(self._period_tickets(query), self.settings.kpis, utcnow())
+        return plain({"date_from": query["date_from"], "date_to": query["date_to"], **appraisal})
+
+    @rpc(expected_exceptions=EXPECTED + (OtherServiceUnavailable,))
+    def reconciliation(self, **data) -> dict:
+        """The platform's tickets against the tickets and cases here, and the appraisal, as JSON
+        and as a workbook."""
+        query = schemas.Reconcile().load_or_raise(data)
+        platform = self._platform(query["platform"])
+        self.actor()
+        ours = self._period_tickets(query)
+        listed, listing_note = self._listed(platform, query)
+        self._system()
+        cases = self._cases_of(ours, query["date_from"])
+        pending = {c["ticket_id"] for c in self.store.calls.listed({"action": "reply",
+                                                                    "state": {"$in": ["queued", "sending"]}}, 100_000)}
+        ours = [{**t, "reply_pending": t["_id"] in pending} for t in ours]
+        now = utcnow()
+        report = reconciling.reconcile(listed, ours, cases, now)
+        appraisal = kpis.by_community(ours, self.settings.kpis, now)
+        title = f"12345工单对账 {platform.name} {query['date_from']} 至 {query['date_to']}"
+        content = report_sheet.workbook(title, report, appraisal, {})
+        return plain({"platform": platform.name, "date_from": query["date_from"], "date_to": query["date_to"],
+                      "tickets": len(ours), "platform_tickets": None if listed is None else len(listed),
+                      "platform_listing": listing_note, "clean": report["clean"], "counts": report["counts"],
+                      "rows": report["rows"][:500], "kpis": appraisal,
+                      "filename": f"hotline-{platform.name}-{query['date_from']}-{query['date_to']}.xlsx",
+                      "content_base64": base64.b64encode(content).decode()})
+
+    def _listed(self, platform: PlatformSettings, query: dict) -> tuple[list[dict] | None, str]:
+        start = datetime.combine(query["date_from"], time(0), SHANGHAI)
+        end = datetime.combine(query["date_to"] + timedelta(days=1), time(0), SHANGHAI)
+        try:
+            listed = self.adapters[platform.name].tickets(start)
+        except ManualEntry as error:
+            return None, f"not available: {error}"
+        except (PlatformDown, PlatformRefused) as error:
+            return None, f"platform did not answer: {error}"
+        kept = []
+        for entry in listed:
+            received = tickets.moment(entry.get("received_at"))
+            if received is None or start <= received < end:
+                kept.append(entry)
+        return kept, "compared"
+
+    def _cases_of(self, ours: list[dict], date_from) -> dict[str, dict]:
+        """The cases of these tickets, read a community at a time from the period's start to today."""
+        found: dict[str, dict] = {}
+        for community_id in sorted({t["community_id"] for t in ours}):
+            offset = 0
+            while True:
+                page = self._send_to_cases("search", node_id=community_id, date_from=date_from.isoformat(),
+                                           limit=200, offset=offset)
+                for case in page["items"]:
+                    if case.get("external_ref"):
+                        found[case["external_ref"]] = case
+                offset += len(page["items"])
+                if not page["items"] or offset >= page["total"]:
+                    break
+        return found
 
     # labels and ops
 

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from services.hotline.kpis import check_formulas
 from shared.workdays import WorkCalendar
 
 #: Time limits as published local rules set them: sign within hours of receipt; reply within
@@ -110,6 +111,8 @@ class Settings:
         """`PLATFORMS` ({name: {adapter, areas: {code: node_id}, limits, page_size, …adapter
         settings}}), `HOLIDAYS`, `WORKDAYS`, `RETRY_FIRST_SECONDS` (2), `RETRY_MAX_SECONDS` (120),
         `RETRY_ATTEMPTS` (12), `CATEGORY_KEYWORDS`, `KPIS`, `UNMASK_ROLES`, `LEASE_SECONDS` (60)."""
+        formulas = config.get("KPIS") or DEFAULT_KPIS
+        check_formulas(formulas)
         platforms = {}
         for name, given in (config.get("PLATFORMS") or {}).items():
             given = dict(given or {})
@@ -125,7 +128,7 @@ class Settings:
                         most=timedelta(seconds=float(config.get("RETRY_MAX_SECONDS", 120))),
                         attempts=int(config.get("RETRY_ATTEMPTS", 12))),
             category_keywords=config.get("CATEGORY_KEYWORDS") or DEFAULT_CATEGORY_KEYWORDS,
-            kpis=config.get("KPIS") or DEFAULT_KPIS,
+            kpis=formulas,
             unmask_roles=tuple(config.get("UNMASK_ROLES") or cls.unmask_roles),
             lease=timedelta(seconds=float(config.get("LEASE_SECONDS", 60))),
         )

@@ -29,6 +29,15 @@ class UnknownArea(ValueError):
     """The platform sent a ticket to an area this service has no community for."""
 
 
+def moment(text) -> datetime | None:
+    """An ISO 8601 time with its offset, as platforms answer; None for anything else."""
+    try:
+        parsed = datetime.fromisoformat(str(text))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else None
+
+
 def ticket_id(platform: str, ticket_no: str) -> str:
     return f"{platform}:{ticket_no}"
 

@@ -138,6 +138,10 @@ class FakeCases:
                 self.cases[ref] = {"case_id": f"case_{len(self.cases) + 1}", "state": "reported",
                                    "lineage": ["unit_yuhua", "unit_zjt", kwargs["unit_id"]], **kwargs}
             return self.cases[ref]
+        if method == "search":
+            items = [{"case_id": c["case_id"], "state": c["state"], "external_ref": ref}
+                     for ref, c in self.cases.items() if c["unit_id"] == kwargs["node_id"]]
+            return {"total": len(items), "items": items[kwargs["offset"]:kwargs["offset"] + kwargs["limit"]]}
         case = next(c for c in self.cases.values() if c["case_id"] == kwargs["case_id"])
         if method == "evaluate":
             if case["state"] not in ("resolved", "self_resolved"):
