@@ -79,18 +79,32 @@ def send_one(store: HotlineStore, adapter: Platform, call: Mapping, settings: Se
                        {"at": clock(), "outcome": "sent"})
     store.platforms.mark(call["platform"], {"calls_down_until": None, "call_failures": 0})
     if call["action"] == "extend":
-        store.case_calls.owe({"_id": f"{call['ticket_id']}:decide:{call['_id']}"[:300], "ticket_id": call["ticket_id"],
-                              "action": "decide_extension",
-                              "args": {"granted": bool(answer.get("granted")),
-                                       "note": str(answer.get("reason") or ("12345同意延期" if answer.get("granted")
-                                                                            else "12345未同意延期"))[:2000]}},
-                             clock())
+        _owe_decision(store, call, answer, clock)
     return "sent"
 
 
 def _as_call(call: Mapping) -> Call:
     return Call(key=call["_id"], ticket_no=call["ticket_no"], at=call["at"], reason=call.get("reason"),
                 result=call.get("result"), working_days=call.get("working_days"))
+
+
+def confirm_entered(store: HotlineStore, call: Mapping, answer: Mapping, settings: Settings, actor: Mapping,
+                    clock: Callable[[], datetime]) -> None:
+    """A clerk entered a call on a platform without an API: the ticket records it as if the
+    platform had taken it (an extension with the platform's answer)."""
+    _record(store, call, answer, settings, actor, clock)
+    store.calls.settle(call["_id"], None, {"state": "done", "done_at": clock(), "answer": dict(answer),
+                                           "entered_by_hand": True}, {"at": clock(), "outcome": "entered"})
+    if call["action"] == "extend":
+        _owe_decision(store, call, answer, clock)
+
+
+def _owe_decision(store: HotlineStore, call: Mapping, answer: Mapping, clock: Callable[[], datetime]) -> None:
+    """The platform's answer to an extension decides it on the case."""
+    granted = bool(answer.get("granted"))
+    note = str(answer.get("reason") or ("12345同意延期" if granted else "12345未同意延期"))[:2000]
+    store.case_calls.owe({"_id": f"{call['ticket_id']}:decide:{call['_id']}"[:300], "ticket_id": call["ticket_id"],
+                          "action": "decide_extension", "args": {"granted": granted, "note": note}}, clock())
 
 
 def _record(store: HotlineStore, call: Mapping, answer: Mapping, settings: Settings, actor: Mapping,

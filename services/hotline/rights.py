@@ -15,6 +15,8 @@ RIGHTS = Rights("hotline", {
     "import_tickets": STAFF,
     "pull_now": STAFF,
     "parked": STAFF,
+    "manual_calls": STAFF,
+    "confirm_entered": STAFF,
     "replay": STAFF,
     "sync_state": STAFF,
     "kpis": OFFICIALS,

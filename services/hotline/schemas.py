@@ -153,6 +153,18 @@ class Replay(StrictSchema):
     request_id = request_id_field()
 
 
+class ManualCalls(StrictSchema):
+    platform = PlatformName
+    limit = fields.Integer(load_default=200, strict=True, validate=validate.Range(min=1, max=2000))
+
+
+class ConfirmEntered(StrictSchema):
+    call_id = Id
+    granted = fields.Boolean(load_default=None, allow_none=True, truthy={True}, falsy={False})
+    deadline = moment(required=False)
+    request_id = request_id_field()
+
+
 class Period(StrictSchema):
     platform = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=50))
     node_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=120))

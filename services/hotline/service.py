@@ -12,7 +12,17 @@ from datetime import datetime, time, timedelta
 from nameko.dependency_providers import Config
 from nameko.rpc import RpcProxy
 
-from services.hotline import casework, kpis, outbound, reconciling, report_sheet, schemas, syncing, tickets
+from services.hotline import (
+    casework,
+    kpis,
+    manual_sheet,
+    outbound,
+    reconciling,
+    report_sheet,
+    schemas,
+    syncing,
+    tickets,
+)
 from services.hotline.areas import Areas, AreasUnavailable
 from services.hotline.dependencies import AreasProvider, PlatformsProvider, SettingsProvider
 from services.hotline.exceptions import (
@@ -26,7 +36,7 @@ from services.hotline.repository import JOURNAL, HotlineStore
 from services.hotline.rights import RIGHTS, admit, lineage_of
 from services.hotline.settings import PlatformSettings, Settings
 from services.hotline.tickets import STATE_LABELS
-from services.hotline.views import parked_view, ticket_summary, ticket_view
+from services.hotline.views import manual_view, parked_view, ticket_summary, ticket_view
 from shared import calls
 from shared.actor import CurrentActor
 from shared.clock import SHANGHAI, plain, utcnow
@@ -230,6 +240,44 @@ class HotlineService:
         outcome = intake.replay(record)
         self._catch_up()
         return {"parked_id": parked_id, "outcome": outcome}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def manual_calls(self, **data) -> dict:
+        """Calls a clerk enters on a platform without an API (sign, reply, return, extension),
+        oldest first, as JSON and as a workbook to work from."""
+        query = schemas.ManualCalls().load_or_raise(data)
+        platform = self._platform(query["platform"])
+        actor = self.actor()
+        waiting = [c for c in self.store.calls.listed({"platform": platform.name, "state": "manual"}, query["limit"])
+                   if actor.may_act_on(lineage_of(self.store.tickets.get(c["ticket_id"])))]
+        listed = [manual_view(c) for c in waiting]
+        content = manual_sheet.workbook(f"12345待录入 {platform.name}", listed)
+        return {"total": len(listed), "calls": listed, "filename": f"hotline-{platform.name}-to-enter.xlsx",
+                "content_base64": base64.b64encode(content).decode()}
+
+    @rpc(expected_exceptions=EXPECTED)
+    @once
+    def confirm_entered(self, **data) -> dict:
+        """The clerk entered a call on the platform: the ticket records it (an extension with
+        the platform's answer, `granted` and `deadline`)."""
+        request = schemas.ConfirmEntered().load_or_raise(data)
+        call = self.store.calls.find(request["call_id"])
+        if call is None:
+            raise NotReplayable(f"no call {request['call_id']}", [{"field": "call_id", "reason": "not found"}])
+        ticket = self.store.tickets.get(call["ticket_id"])
+        admit("confirm_entered", self.actor(), ticket)
+        if call["state"] != "manual":
+            raise NotReplayable(f"{call['_id']} is {call['state']}",
+                                [{"field": "call_id", "reason": f"is {call['state']}, not waiting to be entered"}])
+        if call["action"] == "extend" and request["granted"] is None:
+            raise field_error("granted", "is required for an extension: the platform's answer")
+        answer = {"granted": request["granted"],
+                  "deadline": request["deadline"].isoformat() if request.get("deadline") else None}
+        outbound.confirm_entered(self.store, call, answer if call["action"] == "extend" else {}, self.settings,
+                                 self._system(), utcnow)
+        self._catch_up()
+        return ticket_view(self.store.tickets.get(ticket["_id"]), self._audited("confirm_entered", [ticket["_id"]]),
+                           self.store.calls.of_ticket(ticket["_id"]))
 
     @rpc(expected_exceptions=EXPECTED)
     def sync_state(self, **data) -> dict:

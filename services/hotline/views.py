@@ -35,5 +35,10 @@ def ticket_summary(ticket: Mapping, unmasked: bool) -> dict:
                   "deadlines": ticket["deadlines"], "revision": ticket["revision"]})
 
 
+def manual_view(call: Mapping) -> dict:
+    return plain({"call_id": call["_id"], "ticket_no": call["ticket_no"], "action": call["action"],
+                  "at": call["at"], **{k: call.get(k) for k in ("result", "reason", "working_days") if call.get(k)}})
+
+
 def parked_view(doc: Mapping) -> dict:
     return plain({"parked_id": doc["_id"], **{k: v for k, v in doc.items() if k not in ("_id", "log")}})

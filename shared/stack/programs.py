@@ -1,6 +1,8 @@
 """The processes `make run` supervises: epmd, RabbitMQ, FerretDB and each service, with data under `var/data`.
 
-The services are those the installed project declares in the entry-point group `linli.services`.
+The services are those the installed project declares in the entry-point group `linli.services`;
+beside them, the local stand-ins for outside systems declared in `linli.stand_ins` (a platform
+simulator, say), unless the environment already points the services at the real system.
 """
 
 import importlib.util
@@ -16,6 +18,9 @@ from shared.stack import ferret, rabbit
 from shared.stack.places import ROOT, CannotRun, Places
 
 SERVICE_GROUP = "linli.services"  # name (the nameko service name) = "package.module:ServiceClass"
+#: name = "package.module:function", `function(port, data_dir) -> {"command": [...], "environment":
+#: {...}}` (what the services need to reach it); the module's `DEFAULT_PORT`, or `LINLI_<NAME>_PORT`.
+STAND_IN_GROUP = "linli.stand_ins"
 NODE_NAME = "linli@localhost"  # RabbitMQ keeps its data per node name: it never changes between runs
 
 
@@ -67,6 +72,22 @@ def services(amqp_uri: str) -> list[Program]:
                 lambda name=name: rpc_consumed(amqp_uri, name))
         for name, entry in declared.items()
     ]
+
+
+def stand_ins(places: Places, env: Mapping[str, str]) -> tuple[list[Program], dict[str, str]]:
+    """Each declared stand-in as a program, and the environment that points the services at
+    it; a stand-in whose environment the caller set already (a real system) is not started."""
+    programs, pointed = [], {}
+    for name, entry in plugins.available(STAND_IN_GROUP).items():
+        make = entry.load()
+        port = int(env.get(f"LINLI_{name.upper()}_PORT") or sys.modules[make.__module__].DEFAULT_PORT)
+        spec = make(port, str(places.data))
+        if all(env.get(key) for key in spec["environment"]):
+            continue
+        programs.append(Program(name, list(spec["command"]), 250, lambda port=port: port_answers(port), startsecs=2,
+                                stopwaitsecs=10))
+        pointed.update(spec["environment"])
+    return programs, pointed
 
 
 def config_of(entry: EntryPoint) -> Path:

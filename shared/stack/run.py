@@ -22,7 +22,7 @@ from shared import plugins
 from shared.actor import Actor, context_for
 from shared.stack import Stack, stack_from_env
 from shared.stack.places import CannotRun, Places, check_ports_free, places_from_env, ports_from_env, run_lock
-from shared.stack.programs import Program, broker_and_database, local_uris, services
+from shared.stack.programs import Program, broker_and_database, local_uris, services, stand_ins
 from shared.stack.supervision import GaveUp, Supervisor
 
 START_TIMEOUT = 180  # seconds for each program to answer; RabbitMQ takes 10-20 s on two cores
@@ -38,17 +38,21 @@ def load_demo_data(amqp_uri: str, secret: str) -> None:
             print(loader.load()(rpc))
 
 
-def plan(places: Places) -> tuple[Stack, list[Program]]:
-    """The stack's URIs and what to supervise: the services, and the broker and database unless given."""
+def plan(places: Places) -> tuple[Stack, list[Program], dict[str, str]]:
+    """The stack's URIs, what to supervise (the services and the stand-ins for outside systems,
+    and the broker and database unless given) and the environment pointing at the stand-ins."""
     given = stack_from_env()
     if given:
-        return given, services(given.amqp_uri)
+        places.make()
+        extra, pointed = stand_ins(places, os.environ)
+        return given, extra + services(given.amqp_uri), pointed
     ports = ports_from_env()
     check_ports_free(ports)
     places.make()
     amqp_uri, mongo_uri = local_uris(ports)
     declared = services(amqp_uri)
-    return Stack(amqp_uri, mongo_uri, "local"), broker_and_database(places, ports) + declared
+    extra, pointed = stand_ins(places, os.environ)
+    return Stack(amqp_uri, mongo_uri, "local"), broker_and_database(places, ports) + extra + declared, pointed
 
 
 def shown(path: Path) -> str:
@@ -71,8 +75,8 @@ def announce(places: Places, stack: Stack) -> None:
 
 
 def supervise(places: Places, lock: int, secret: str) -> int:
-    stack, programs = plan(places)
-    env = {**os.environ, "AMQP_URI": stack.amqp_uri, "MONGO_URI": stack.mongo_uri, "ACTOR_SECRET": secret}
+    stack, programs, pointed = plan(places)
+    env = {**os.environ, **pointed, "AMQP_URI": stack.amqp_uri, "MONGO_URI": stack.mongo_uri, "ACTOR_SECRET": secret}
     supervisor = Supervisor.start(places, programs, env, keep_fds=[lock])
     try:
         supervisor.start_programs(programs, START_TIMEOUT)

@@ -10,6 +10,8 @@ from nameko.testing.services import worker_factory
 
 from services.cases.rights import RIGHTS as CASES_RIGHTS
 from services.cases.service import CasesService
+from services.hotline.rights import RIGHTS as HOTLINE_RIGHTS
+from services.hotline.service import HotlineService
 from services.notifications.rights import RIGHTS as NOTIFICATIONS_RIGHTS
 from services.notifications.service import NotificationsService
 from services.rosters.rights import RIGHTS as ROSTERS_RIGHTS
@@ -25,7 +27,8 @@ from tests.service.fakes import FakeActorAccess
 ROOT = Path(__file__).parents[2]
 SERVICES = {"cases": (CasesService, CASES_RIGHTS), "rosters": (RostersService, ROSTERS_RIGHTS),
             "volunteers": (VolunteersService, VOLUNTEERS_RIGHTS),
-            "notifications": (NotificationsService, NOTIFICATIONS_RIGHTS)}
+            "notifications": (NotificationsService, NOTIFICATIONS_RIGHTS),
+            "hotline": (HotlineService, HOTLINE_RIGHTS)}
 CALLS = [(service, rpc, role) for service, (cls, _) in SERVICES.items() for rpc in sorted(rpc_names(cls))
          for role in (*ROLES, "janitor")]
 
@@ -44,7 +47,8 @@ def worker_as(service: str, actor: Actor):
     cls, _ = SERVICES[service]
     blank = NothingThere()
     dependencies = {name: blank for name in ("store", "rosters", "roster_cache", "cases", "policy", "settings",
-                                             "config", "consumer", "error_log", "volunteers", "channels", "pool")
+                                             "config", "consumer", "error_log", "volunteers", "channels", "pool",
+                                             "adapters", "areas")
                     if hasattr(cls, name)}
     worker = worker_factory(cls, actor=FakeActorAccess(actor), **dependencies)
     worker._roster = worker._people = worker._send_as = blank
