@@ -1,11 +1,14 @@
 """The simulated 12345 platform in memory: its tickets, the change log the feed reads, the answer
 kept per Idempotency-Key, the behaviour switches and the counters the control API shows. One
-lock guards it all: every public method takes it."""
+lock guards it all: every public method takes it. `version` grows with every change worth keeping;
+`to_json`/`from_json` give and take that state for a restart (services/hotline/simulator/persistence.py)."""
 
 import random
 import threading
 import time
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, fields
 from datetime import datetime
 
@@ -14,6 +17,7 @@ from services.hotline.simulator.generator import CHINA, generate
 from services.hotline.simulator.tickets import COUNTED, Refusal, Ticket, moment_of, text_of
 
 HIDDEN_FIELDS = ("type", "ticket_no", "revision")  # set by the platform, not by who adds a ticket
+STATE_FORMAT = 1  # of to_json's answer
 
 
 @dataclass(frozen=True)
@@ -54,10 +58,18 @@ class PlatformState:
     def __init__(self, defaults: Behaviour | None = None, seed: int = 1):
         self.lock = threading.Lock()
         self.defaults, self.seed = defaults or Behaviour(), seed
+        self.version = 0  # changes made: tickets, log, keys, behaviour (not the counters nor an outage)
         self.reset()
 
-    def reset(self) -> None:
+    @contextmanager
+    def _changing(self) -> Iterator[None]:
+        """The lock, for a change: the version grows unless the change was refused."""
         with self.lock:
+            yield
+            self.version += 1
+
+    def reset(self) -> None:
+        with self._changing():
             self.tickets: dict[str, Ticket] = {}
             self.log: list = []  # the change log: what the feed lists, in order
             self.kept: dict[str, tuple[str, str, dict]] = {}  # Idempotency-Key → (action, ticket_no, answer)
@@ -109,7 +121,7 @@ class PlatformState:
         not kept, so the call can be made again once its cause is gone."""
         if not isinstance(body, dict):
             raise Refusal(400, "expected a JSON object")
-        with self.lock:
+        with self._changing():
             if key in self.kept:
                 first_action, first_ticket, answer = self.kept[key]
                 if (first_action, first_ticket) != (action, ticket_no):
@@ -141,7 +153,7 @@ class PlatformState:
         if not isinstance(items, list) or not all(isinstance(one, dict) and isinstance(one.get("ticket_no"), str)
                                                   and one["ticket_no"].strip() for one in items):
             raise Refusal(400, "tickets: expected a list of objects, each with a ticket_no")
-        with self.lock:
+        with self._changing():
             return {"tickets": [self._add(item) for item in items]}
 
     def _add(self, item: dict) -> dict:
@@ -169,12 +181,12 @@ class PlatformState:
         if not isinstance(area_code, str) or not isinstance(prefix, str):
             raise Refusal(400, "area_code, prefix: expected text")
         received_at = moment_of(body, "received_at") if body.get("received_at") else None
-        with self.lock:
+        with self._changing():
             made = generate(count, seed, area_code, prefix, received_at, self.tickets)
             return {"tickets": [self._add(ticket)["ticket_no"] for ticket in made]}
 
     def behave(self, changes: object) -> dict:
-        with self.lock:
+        with self._changing():
             self.behaviour = self.behaviour.updated(changes)
             return asdict(self.behaviour)
 
@@ -192,7 +204,7 @@ class PlatformState:
         satisfied, resolved, comment = body.get("satisfied"), body.get("resolved"), body.get("comment", "")
         if not isinstance(satisfied, bool) or not isinstance(resolved, bool) or not isinstance(comment, str):
             raise Refusal(400, "satisfied, resolved: expected true or false; comment: text")
-        with self.lock:
+        with self._changing():
             ticket = self._ticket(ticket_no)
             ticket.survey(satisfied)
             return self._append_update(ticket, "survey", {"satisfied": satisfied, "resolved": resolved,
@@ -200,7 +212,7 @@ class PlatformState:
 
     def rework(self, ticket_no: str, body: dict) -> dict:
         reason = text_of(body, "reason")
-        with self.lock:
+        with self._changing():
             ticket = self._ticket(ticket_no)
             ticket.rework()
             return self._append_update(ticket, "rework", {"reason": reason}, body)
@@ -221,7 +233,7 @@ class PlatformState:
     def append_raw(self, body: dict) -> dict:
         if "item" not in body:
             raise Refusal(400, "item: required (any JSON, appended to the change log as it is)")
-        with self.lock:
+        with self._changing():
             self.log.append(body["item"])
             return {"position": len(self.log)}
 
@@ -236,6 +248,42 @@ class PlatformState:
                     "behaviour": asdict(self.behaviour),
                     "outage": {"seconds_left": round(max(0.0, self.outage_until - time.monotonic()), 3),
                                "mode": self.outage_mode}}
+
+    def is_empty(self) -> bool:
+        with self.lock:
+            return not self.tickets and not self.log
+
+    # A restart's state
+
+    def to_json(self) -> dict:
+        """The tickets (revisions as positions in the change log), the log, the kept answers and the
+        behaviour, as JSON values; not the counters of requests nor an outage. The items listed are
+        shared, never changed once logged."""
+        with self.lock:
+            position = {id(item): index for index, item in enumerate(self.log)}
+            return {"format": STATE_FORMAT, "log": list(self.log),
+                    "tickets": {number: {"revisions": [position[id(one)] for one in ticket.revisions],
+                                         "deadline": ticket.deadline, "state": ticket.state,
+                                         "counts": dict(ticket.counts), "times": {
+                                             name: moment.isoformat() for name, moment in ticket.times.items()}}
+                                for number, ticket in self.tickets.items()},
+                    "kept": {key: list(kept) for key, kept in self.kept.items()},
+                    "behaviour": asdict(self.behaviour)}
+
+    def from_json(self, saved: dict) -> None:
+        """Take the state `to_json` gave. A malformed one raises (ValueError, LookupError,
+        TypeError, Refusal …) and leaves this state as it was."""
+        if saved.get("format") != STATE_FORMAT:
+            raise ValueError(f"unknown format {saved.get('format')!r} (expected {STATE_FORMAT})")
+        log = list(saved["log"])
+        tickets = {number: Ticket([log[index] for index in one["revisions"]], one["deadline"], one["state"],
+                                  Counter(one["counts"]),
+                                  {name: datetime.fromisoformat(value) for name, value in one["times"].items()})
+                   for number, one in saved["tickets"].items()}
+        kept = {key: (action, ticket_no, answer) for key, (action, ticket_no, answer) in saved["kept"].items()}
+        behaviour = Behaviour().updated(saved["behaviour"])
+        with self._changing():
+            self.tickets, self.log, self.kept, self.behaviour = tickets, log, kept, behaviour
 
 
 def sent_since(ticket: Ticket, since: datetime | None) -> bool:
