@@ -64,7 +64,9 @@ def apply_patches(source: Path, scratch: Path, env: dict) -> None:
         module = patch["module"]
         if module not in copies:
             copies[module] = scratch / f"module-{len(copies)}"
-            shutil.copytree(go(["list", "-m", "-f", "{{.Dir}}", module], source, env), copies[module])
+            # `go list -m` names no folder for a module not yet downloaded (a fresh machine): download first
+            downloaded = json.loads(go(["mod", "download", "-json", module], source, env))
+            shutil.copytree(downloaded["Dir"], copies[module])
             subprocess.run(["chmod", "-R", "u+w", str(copies[module])], check=True)
             go(["mod", "edit", f"-replace={module}={copies[module]}"], source, env)
         patched = copies[module] / patch["file"]

@@ -102,4 +102,5 @@ class RabbitNode:
 
     def stop(self) -> None:
         stop_group(self.process, grace=30)
-        subprocess.run([epmd_binary(), "-port", str(self.epmd_port), "-kill"], capture_output=True, check=False)
+        if self.process is not None and Path(epmd_binary()).exists():  # nothing to kill when it never started
+            subprocess.run([epmd_binary(), "-port", str(self.epmd_port), "-kill"], capture_output=True, check=False)
