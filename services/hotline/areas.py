@@ -1,6 +1,7 @@
 """Where a platform's area codes lie in the roster tree. Config names each area by the node's id,
 or by its path of names from the root (`雨花区/左家塘街道/嘉园社区`), found through rosters'
-`locate_unit` and kept for `AREA_CACHE_SECONDS`: ids are opaque to ops, names are not."""
+`locate_unit` and kept for `AREA_CACHE_SECONDS` (a path rosters does not know is asked again
+each time): ids are opaque to ops, names are not."""
 
 from collections.abc import Callable, Mapping
 
@@ -30,12 +31,11 @@ class Areas:
             return where
         known = self.cache.get(where)
         if known is not None:
-            return known or None
+            return known
         try:
             node_id = locate([part.strip() for part in where.split("/") if part.strip()])["unit_id"]
         except (LinliError, RemoteError) as error:
-            if remote_code(error) == NotFound.code:
-                self.cache.put(where, "")
+            if remote_code(error) == NotFound.code:  # not kept: asked again, so a new community is found at once
                 return None
             raise AreasUnavailable(f"rosters could not locate {where}: {error}") from error
         self.cache.put(where, node_id)
