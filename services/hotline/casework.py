@@ -25,13 +25,30 @@ Send = Callable[..., dict]  # send(method, **arguments): one cases RPC as the ho
 
 
 def push_due(store: HotlineStore, send: Send, settings: Settings, holder: str, clock: Callable[[], datetime],
-             limit: int = 200) -> dict[str, int]:
+             limit: int = 200, side_by_side: Callable = map) -> dict[str, int]:
+    """Make the calls that are due, oldest first: different tickets' side by side (`side_by_side`:
+    a green pool's `imap`), one ticket's in order; once cases fails to answer, the rest wait."""
     counts: dict[str, int] = {}
+    failing = []
+    by_ticket: dict[str, list[dict]] = {}
     for call in store.case_calls.due(clock(), limit):
-        outcome = push_one(store, send, call, settings, holder, clock)
-        counts[outcome] = counts.get(outcome, 0) + 1
-        if outcome == "failed":
-            break  # cases is not answering: the rest wait for the next round
+        by_ticket.setdefault(call["ticket_id"], []).append(call)
+
+    def push_in_order(calls: list[dict]) -> list[str]:
+        outcomes = []
+        for call in calls:
+            if failing:
+                break
+            outcome = push_one(store, send, call, settings, holder, clock)
+            outcomes.append(outcome)
+            if outcome == "failed":
+                failing.append(call["_id"])  # cases is not answering: the rest wait for the next round
+                break
+        return outcomes
+
+    for outcomes in side_by_side(push_in_order, by_ticket.values()):
+        for outcome in outcomes:
+            counts[outcome] = counts.get(outcome, 0) + 1
     return counts
 
 

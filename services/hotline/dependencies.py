@@ -1,5 +1,6 @@
 """The service's settings and its platform adapters, made once per container."""
 
+import eventlet
 from nameko.extensions import DependencyProvider
 
 from services.hotline.areas import Areas
@@ -35,6 +36,16 @@ class AreasProvider(DependencyProvider):
 
     def get_dependency(self, worker_ctx) -> Areas:
         return self.areas
+
+
+class CallPool(DependencyProvider):
+    """`imap(function, items)`: calls made side by side, at most `CALL_CONCURRENCY` (4) at once."""
+
+    def setup(self) -> None:
+        self.pool = eventlet.GreenPool(int(self.container.config.get("CALL_CONCURRENCY", 4)))
+
+    def get_dependency(self, worker_ctx) -> eventlet.GreenPool:
+        return self.pool
 
 
 class PlatformsProvider(DependencyProvider):

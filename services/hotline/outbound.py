@@ -11,7 +11,7 @@ platform takes it, once in effect:
 - nothing but a sign or a return goes before the ticket is signed."""
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta
 
 from services.hotline import tickets
@@ -22,6 +22,7 @@ from services.hotline.settings import Settings
 from services.hotline.syncing import MAX_TRIES, ticket_event
 
 log = logging.getLogger(__name__)
+Map = Callable[[Callable, Iterable], Iterable]
 METHODS = {"sign": "sign", "reply": "reply", "return": "return_ticket", "extend": "extend"}
 WAIT_FOR_SIGN = timedelta(seconds=3)
 
@@ -34,19 +35,33 @@ def owe(store: HotlineStore, ticket: Mapping, action: str, cause: str, now: date
 
 
 def send_due(store: HotlineStore, adapters: Mapping[str, Platform], settings: Settings, actor: Mapping, holder: str,
-             clock: Callable[[], datetime], limit: int = 200) -> dict[str, int]:
-    """Send the calls that are due, oldest first, skipping platforms that are down."""
+             clock: Callable[[], datetime], limit: int = 200, side_by_side: Map = map) -> dict[str, int]:
+    """Send the calls that are due, oldest first, skipping platforms that are down; calls of
+    different tickets side by side (`side_by_side`: a green pool's `imap`), one ticket's in order."""
     counts: dict[str, int] = {}
     now = clock()
     down = {name for name, state in store.platforms.all(list(adapters)).items()
             if state.get("calls_down_until") and state["calls_down_until"] > now}
+    by_ticket: dict[str, list[dict]] = {}
     for call in store.calls.due(now, limit):
-        if call["platform"] in down or call["platform"] not in adapters:
-            continue
-        outcome = send_one(store, adapters[call["platform"]], call, settings, actor, holder, clock)
-        counts[outcome] = counts.get(outcome, 0) + 1
-        if outcome == "down":
-            down.add(call["platform"])
+        if call["platform"] not in down and call["platform"] in adapters:
+            by_ticket.setdefault(call["ticket_id"], []).append(call)
+
+    def send_in_order(calls: list[dict]) -> list[str]:
+        outcomes = []
+        for call in calls:
+            if call["platform"] in down:
+                break
+            outcome = send_one(store, adapters[call["platform"]], call, settings, actor, holder, clock)
+            outcomes.append(outcome)
+            if outcome == "down":
+                down.add(call["platform"])
+                break
+        return outcomes
+
+    for outcomes in side_by_side(send_in_order, by_ticket.values()):
+        for outcome in outcomes:
+            counts[outcome] = counts.get(outcome, 0) + 1
     return counts
 
 

@@ -24,7 +24,7 @@ from services.hotline import (
     tickets,
 )
 from services.hotline.areas import Areas, AreasUnavailable
-from services.hotline.dependencies import AreasProvider, PlatformsProvider, SettingsProvider
+from services.hotline.dependencies import AreasProvider, CallPool, PlatformsProvider, SettingsProvider
 from services.hotline.exceptions import (
     NotReplayable,
     OtherServiceUnavailable,
@@ -63,6 +63,7 @@ class HotlineService:
     cases = RpcProxy("cases")
     rosters = RpcProxy("rosters")
     areas: Areas = AreasProvider()
+    pool = CallPool()
     settings: Settings = SettingsProvider()
     adapters: dict[str, Platform] = PlatformsProvider()
     config = Config()
@@ -108,8 +109,10 @@ class HotlineService:
 
     def _catch_up(self) -> None:
         """Make what the last records owe now, rather than at the next timer."""
-        casework.push_due(self.store, self._send_to_cases, self.settings, HOLDER, utcnow)
-        outbound.send_due(self.store, self.adapters, self.settings, self._system(), HOLDER, utcnow)
+        casework.push_due(self.store, self._send_to_cases, self.settings, HOLDER, utcnow,
+                          side_by_side=self.pool.imap)
+        outbound.send_due(self.store, self.adapters, self.settings, self._system(), HOLDER, utcnow,
+                          side_by_side=self.pool.imap)
 
     # tickets
 
@@ -447,8 +450,10 @@ class HotlineService:
     @configured_timer("CASE_SYNC_SECONDS", default=1)
     def push_case_calls(self) -> None:
         self._system()
-        casework.push_due(self.store, self._send_to_cases, self.settings, HOLDER, utcnow)
+        casework.push_due(self.store, self._send_to_cases, self.settings, HOLDER, utcnow,
+                          side_by_side=self.pool.imap)
 
     @configured_timer("SEND_SECONDS", default=1)
     def send_calls(self) -> None:
-        outbound.send_due(self.store, self.adapters, self.settings, self._system(), HOLDER, utcnow)
+        outbound.send_due(self.store, self.adapters, self.settings, self._system(), HOLDER, utcnow,
+                          side_by_side=self.pool.imap)

@@ -48,7 +48,7 @@ def worker_as(service: str, actor: Actor):
     blank = NothingThere()
     dependencies = {name: blank for name in ("store", "rosters", "roster_cache", "cases", "policy", "settings",
                                              "config", "consumer", "error_log", "volunteers", "channels", "pool",
-                                             "adapters", "areas")
+                                             "adapters", "areas", "pool")
                     if hasattr(cls, name)}
     worker = worker_factory(cls, actor=FakeActorAccess(actor), **dependencies)
     worker._roster = worker._people = worker._send_as = blank

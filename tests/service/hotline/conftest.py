@@ -9,6 +9,7 @@ journal's are one `Clock` that moves only when a test moves it."""
 import copy
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -224,7 +225,8 @@ def service_as(store, platform, cases, settings):
     def worker(actor: Actor = OPS) -> HotlineService:
         service = worker_factory(HotlineService, store=store, actor=FakeActorAccess(actor), settings=settings,
                                  adapters={"fake": platform}, config={"CASES_TIMEOUT_SECONDS": 1},
-                                 cases=FakeProxy(cases), rosters=FakeProxy(rosters_answer), areas=Areas(60))
+                                 cases=FakeProxy(cases), rosters=FakeProxy(rosters_answer), areas=Areas(60),
+                                 pool=SimpleNamespace(imap=map))
         service.consumer = PassThrough(service)
         return service
 

@@ -4,6 +4,7 @@ calls owed to the platform wait for a clerk, who confirms each once entered by h
 
 import base64
 import io
+from types import SimpleNamespace
 
 import pytest
 from nameko.testing.services import worker_factory
@@ -33,7 +34,8 @@ def service_as(store, cases, settings):
         service = worker_factory(HotlineService, store=store, actor=FakeActorAccess(actor), settings=settings,
                                  adapters={"export": SpreadsheetPlatform("export", {})},
                                  config={"CASES_TIMEOUT_SECONDS": 1}, cases=FakeProxy(cases),
-                                 rosters=FakeProxy(rosters_answer), areas=Areas(60))
+                                 rosters=FakeProxy(rosters_answer), areas=Areas(60),
+                                 pool=SimpleNamespace(imap=map))
         service.consumer = PassThrough(service)
         return service
 
