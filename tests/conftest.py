@@ -68,19 +68,20 @@ def service_config(stack: Stack, **extra) -> dict:
 @contextlib.contextmanager
 def service_processes_env(stack: Stack, name: str, **extra: str):
     """The environment of `nameko run` service processes on the session's stack, with their own
-    rosters, cases, volunteers and notifications databases (`<name>r`, `<name>c`, `<name>v`,
-    `<name>n`), dropped afterwards."""
+    rosters, cases, volunteers, notifications and hotline databases (`<name>r`, `<name>c`,
+    `<name>v`, `<name>n`, `<name>h`), dropped afterwards."""
     from shared.mongo import mongo_client
 
     env = {**os.environ, "AMQP_URI": stack.amqp_uri, "MONGO_URI": stack.mongo_uri, "ACTOR_SECRET": SECRET,
            "ROSTERS_DB": f"{name}r", "CASES_DB": f"{name}c", "VOLUNTEERS_DB": f"{name}v",
-           "NOTIFICATIONS_DB": f"{name}n", "OUTBOX_SWEEP_SECONDS": "0.5", **extra}
+           "NOTIFICATIONS_DB": f"{name}n", "HOTLINE_DB": f"{name}h", "OUTBOX_SWEEP_SECONDS": "0.5", **extra}
     yield env
     client = mongo_client(stack.mongo_uri)
     client.drop_database(env["ROSTERS_DB"])
     client.drop_database(env["CASES_DB"])
     client.drop_database(env["VOLUNTEERS_DB"])
     client.drop_database(env["NOTIFICATIONS_DB"])
+    client.drop_database(env["HOTLINE_DB"])
     client.close()
 
 

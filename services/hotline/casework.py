@@ -4,6 +4,7 @@ reopened), pass the platform's decision on an extension. Each carries a `request
 from the call, so a call made again after a crash changes the case once. A call cases cannot
 answer now is tried again with backoff; one cases refuses is parked with its reason."""
 
+import json
 import logging
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
@@ -86,10 +87,27 @@ def _make(store: HotlineStore, send: Send, call: Mapping, ticket: Mapping, clock
         else:
             send("decide_extension", case_id=ticket["case_id"], request_id=request_id, **call["args"])
     except (LinliError, RemoteError) as error:
-        if remote_code(error) == InvalidTransition.code:
-            return f"not applied: {error}"[:500]  # the case moved on (e.g. already reopened): nothing to do
-        raise
+        if remote_code(error) != InvalidTransition.code:
+            raise
+        if call["action"] == "evaluate" and not call["args"]["satisfied"] and _state_of(error) == "closed":
+            raise CannotReopen("the case is closed: cases does not reopen a closed case; "
+                               "staff open a new case for this rework") from None
+        return f"not applied: {error}"[:500]  # the case moved on (e.g. already reopened): nothing to do
     return call["action"]
+
+
+class CannotReopen(InvalidTransition):
+    """A rework order for a case already closed: parked for staff to see."""
+
+
+def _state_of(error: BaseException) -> str | None:
+    details = getattr(error, "details", None)
+    if not details and isinstance(error, RemoteError):
+        try:
+            details = json.loads(error.value).get("details")
+        except (TypeError, ValueError, AttributeError):
+            details = None
+    return (details or [{}])[0].get("current_state")
 
 
 def _keep_case(store: HotlineStore, ticket_id: str, case: Mapping, clock: Callable[[], datetime]) -> None:

@@ -31,6 +31,7 @@ def owe(store: HotlineStore, ticket: Mapping, action: str, cause: str, now: date
     """Queue one call for the ticket; the same `cause` queues it once."""
     call = {"_id": f"{ticket['_id']}:{action}:{cause}"[:300], "ticket_id": ticket["_id"],
             "platform": ticket["platform"], "ticket_no": ticket["ticket_no"], "action": action, "at": now, **args}
+    store.tickets.note_call(ticket["_id"], call["_id"])  # first: a call the ticket does not list is never made
     return store.calls.owe(call, now)[0]
 
 

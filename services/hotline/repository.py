@@ -65,6 +65,10 @@ class Tickets:
         return {**ticket, **fields, "version": ticket["version"] + 1,
                 "history": [*ticket.get("history", []), *history]}
 
+    def note_call(self, ticket_id: str, call_id: str) -> None:
+        """Remember a call owed for the ticket (a path the journal never writes: no new version)."""
+        self.coll.update_one({"_id": ticket_id}, {"$addToSet": {"call_ids": call_id}})
+
     def listed(self, query: Mapping, limit: int, offset: int) -> tuple[int, list[dict]]:
         total = self.coll.count_documents(dict(query))
         found = self.coll.find(dict(query)).sort([("received_at", -1), ("_id", 1)]).skip(offset).limit(limit)
@@ -81,46 +85,75 @@ class Tickets:
 class Queue:
     """Calls owed to someone else: queued until `due_at`; one sender holds a call (`sending`)
     until `lease_until`; then `done`, back to `queued` (tried again later), `parked` (with the
-    reason) or `manual` (a clerk enters it by hand)."""
+    reason) or `manual` (a clerk enters it by hand).
 
-    def __init__(self, collection: Collection):
+    The calls are kept for history; the senders scan only `hints`, one small document per call
+    still to make (its `_id` the call's, `due_at` when to look at it), written before the call
+    (a hint without its call is dropped) and dropped once the call is settled for good."""
+
+    def __init__(self, collection: Collection, hints: Collection):
         self.coll = collection
+        self.hints = hints
 
     def owe(self, doc: Mapping[str, Any], now: datetime) -> tuple[dict, bool]:
         """Queue a call once: a second `owe` of the same `_id` changes nothing."""
+        found = self.coll.find_one({"_id": doc["_id"]})
+        if found is not None:
+            return found, False
+        upsert_retrying(self.hints, doc["_id"], {"$set": {"due_at": now}})
         return insert_or_get(self.coll, {"state": "queued", "attempts": 0, "due_at": now, "created_at": now,
                                          "log": [], **doc})
 
     def find(self, call_id: str) -> dict | None:
         return self.coll.find_one({"_id": call_id})
 
-    def due(self, now: datetime, limit: int = 200, query: Mapping | None = None) -> list[dict]:
-        waiting = {"$or": [{"state": "queued", "due_at": {"$lte": now}},
-                           {"state": "sending", "lease_until": {"$lte": now}}], **(query or {})}
-        return list(self.coll.find(waiting).sort([("created_at", ASCENDING), ("_id", ASCENDING)]).limit(limit))
+    def due(self, now: datetime, limit: int = 200) -> list[dict]:
+        """The calls to make now, oldest first; hints of calls settled meanwhile are dropped."""
+        hints = list(self.hints.find({"due_at": {"$lte": now}}).sort([("due_at", ASCENDING)]).limit(limit))
+        found = {c["_id"]: c for c in self.coll.find({"_id": {"$in": [h["_id"] for h in hints]}})} if hints else {}
+        calls = []
+        for hint in hints:
+            call = found.get(hint["_id"])
+            if call is None or call["state"] not in ("queued", "sending"):
+                self.hints.delete_one({"_id": hint["_id"], "due_at": hint["due_at"]})
+            elif call["state"] == "queued" or call.get("lease_until") is None or call["lease_until"] <= now:
+                calls.append(call)
+        return sorted(calls, key=lambda c: (c["created_at"], c["_id"]))
 
     def take(self, call: Mapping, holder: str, now: datetime, lease: timedelta) -> dict | None:
-        """The call, held by `holder`, when nobody else holds it; None otherwise."""
+        """The call, held by `holder`, when nobody else holds it; None otherwise. Its hint is
+        looked at again when the lease runs out (a holder that died)."""
         free = {"$or": [{"state": "queued"}, {"state": "sending", "lease_until": {"$lte": now}}]}
-        return self.coll.find_one_and_update({"_id": call["_id"], **free},
-                                             {"$set": {"state": "sending", "holder": holder,
-                                                       "lease_until": now + lease}},
-                                             return_document=ReturnDocument.AFTER)
+        taken = self.coll.find_one_and_update({"_id": call["_id"], **free},
+                                              {"$set": {"state": "sending", "holder": holder,
+                                                        "lease_until": now + lease}},
+                                              return_document=ReturnDocument.AFTER)
+        if taken is not None:
+            self.hints.update_one({"_id": call["_id"]}, {"$set": {"due_at": now + lease}})
+        return taken
 
     def settle(self, call_id: str, holder: str | None, change: Mapping[str, Any], entry: Mapping | None = None) -> bool:
-        """Write how a try went, while `holder` still holds the call (any holder when None)."""
+        """Write how a try went, while `holder` still holds the call (any holder when None);
+        its hint follows: due again at the new `due_at` while queued, dropped otherwise."""
         where = {"_id": call_id, **({"holder": holder} if holder else {})}
         update: dict = {"$set": {**change, "updated_at": utcnow()}}
         if entry:
             update["$push"] = {"log": dict(entry)}
-        return self.coll.update_one(where, update).matched_count == 1
+        written = self.coll.update_one(where, update).matched_count == 1
+        if written and change.get("state") == "queued":
+            upsert_retrying(self.hints, call_id, {"$set": {"due_at": change.get("due_at") or utcnow()}})
+        elif written and change.get("state") not in (None, "sending"):
+            self.hints.delete_one({"_id": call_id})
+        return written
 
     def postpone(self, call_id: str, holder: str, due_at: datetime, why: str) -> None:
         """Not tried now (waiting for something else): no attempt counted."""
         self.settle(call_id, holder, {"state": "queued", "due_at": due_at, "waiting_for": why, "lease_until": None})
 
-    def of_ticket(self, ticket_id: str) -> list[dict]:
-        return list(self.coll.find({"ticket_id": ticket_id}).sort([("created_at", ASCENDING), ("_id", ASCENDING)]))
+    def of_ticket(self, ticket: Mapping) -> list[dict]:
+        """A ticket's calls, read by their ids (`call_ids` on the ticket), oldest first."""
+        found = [self.find(call_id) for call_id in ticket.get("call_ids") or []]
+        return sorted((c for c in found if c is not None), key=lambda c: (c["created_at"], c["_id"]))
 
     def listed(self, query: Mapping, limit: int) -> list[dict]:
         return list(self.coll.find(dict(query)).sort([("created_at", ASCENDING), ("_id", ASCENDING)]).limit(limit))
@@ -133,8 +166,9 @@ class Queue:
         return counts
 
     def ensure_indexes(self) -> None:
-        for key in ("state", "ticket_id", "due_at", "platform"):
+        for key in ("state", "ticket_id", "platform"):
             self.coll.create_index([(key, ASCENDING)])
+        self.hints.create_index([("due_at", ASCENDING)])
 
 
 class Records:
@@ -229,8 +263,8 @@ class HotlineStore:
     def __init__(self, db: Database, journal: Journal, config: Mapping | None = None):
         config = config or {}
         self.tickets = Tickets(db["tickets"], journal)
-        self.calls = Queue(db["calls"])
-        self.case_calls = Queue(db["case_calls"])
+        self.calls = Queue(db["calls"], db["call_hints"])
+        self.case_calls = Queue(db["case_calls"], db["case_call_hints"])
         self.records = Records(db["records"], journal)
         self.platforms = Platforms(db["platforms"])
         self.pii_reads = PiiReads(db["pii_reads"])

@@ -107,6 +107,10 @@ class HotlineService:
             self.store.pii_reads.record(self.actor().as_dict(), rpc_name, ticket_ids)
         return unmasked
 
+    def _view(self, ticket: dict, rpc_name: str) -> dict:
+        """The ticket with its calls, the citizen's phone as the caller's role may see it."""
+        return ticket_view(ticket, self._audited(rpc_name, [ticket["_id"]]), self.store.calls.of_ticket(ticket))
+
     def _catch_up(self) -> None:
         """Make what the last records owe now, rather than at the next timer."""
         casework.push_due(self.store, self._send_to_cases, self.settings, HOLDER, utcnow,
@@ -120,8 +124,7 @@ class HotlineService:
     def get_ticket(self, **data) -> dict:
         ticket = self.store.tickets.get(schemas.TicketRef().load_or_raise(data)["ticket_id"])
         admit("get_ticket", self.actor(), ticket)
-        return ticket_view(ticket, self._audited("get_ticket", [ticket["_id"]]),
-                           self.store.calls.of_ticket(ticket["_id"]))
+        return self._view(ticket, "get_ticket")
 
     @rpc(expected_exceptions=EXPECTED)
     def list_tickets(self, **data) -> dict:
@@ -155,9 +158,7 @@ class HotlineService:
                                   "current_state": ticket["state"]}])
         outbound.owe(self.store, ticket, "return", "asked", now, reason=request["reason"])
         self._catch_up()
-        ticket = self.store.tickets.get(ticket["_id"])
-        return ticket_view(ticket, self._audited("return_ticket", [ticket["_id"]]),
-                           self.store.calls.of_ticket(ticket["_id"]))
+        return self._view(self.store.tickets.get(ticket["_id"]), "return_ticket")
 
     # sync
 
@@ -279,8 +280,7 @@ class HotlineService:
         outbound.confirm_entered(self.store, call, answer if call["action"] == "extend" else {}, self.settings,
                                  self._system(), utcnow)
         self._catch_up()
-        return ticket_view(self.store.tickets.get(ticket["_id"]), self._audited("confirm_entered", [ticket["_id"]]),
-                           self.store.calls.of_ticket(ticket["_id"]))
+        return self._view(self.store.tickets.get(ticket["_id"]), "confirm_entered")
 
     @rpc(expected_exceptions=EXPECTED)
     def sync_state(self, **data) -> dict:

@@ -8,6 +8,7 @@ from services.hotline.tickets import STATE_LABELS
 from shared.clock import plain
 from shared.privacy import mask_phone
 
+HIDDEN = ("_id", "citizen", "updates_seen", "call_ids")
 CALL_FIELDS = ("action", "state", "attempts", "due_at", "done_at", "reason", "last_error", "waiting_for", "answer")
 
 
@@ -19,7 +20,7 @@ def _citizen(ticket: Mapping, unmasked: bool) -> dict:
 
 
 def ticket_view(ticket: Mapping, unmasked: bool, calls: list[Mapping] = ()) -> dict:
-    view: dict[str, Any] = plain({k: v for k, v in ticket.items() if k not in ("_id", "citizen", "updates_seen")})
+    view: dict[str, Any] = plain({k: v for k, v in ticket.items() if k not in HIDDEN})
     view.update({"ticket_id": ticket["_id"], "state_label": STATE_LABELS.get(ticket["state"], ticket["state"]),
                  "citizen": _citizen(ticket, unmasked),
                  "calls": [plain({"call_id": c["_id"], **{k: c.get(k) for k in CALL_FIELDS}}) for c in calls]})

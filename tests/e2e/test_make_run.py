@@ -21,7 +21,7 @@ pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]
 PROGRAMS = {"beam.smp": "RabbitMQ", "rabbitmq-server": "RabbitMQ", "erl_child_setup": "RabbitMQ",
             "inet_gethost": "RabbitMQ", "rabbit_disk_monitor": "RabbitMQ", "epmd": "epmd", "ferretdb": "FerretDB",
-            "nameko run": "service", "supervisord": "supervisord"}
+            "nameko run": "service", "supervisord": "supervisord", "services.hotline.simulator": "hotline simulator"}
 
 
 class MakeRun:
@@ -61,7 +61,7 @@ class MakeRun:
 @pytest.fixture
 def run_env(tmp_path):
     env = {key: value for key, value in os.environ.items() if key not in ("AMQP_URI", "MONGO_URI")}
-    env.update({name: str(free_port()) for name in PORT_DEFAULTS})
+    env.update({name: str(free_port()) for name in [*PORT_DEFAULTS, "LINLI_HOTLINE_SIMULATOR_PORT"]})
     env.update({"LINLI_VAR": str(tmp_path / "var"), "ACTOR_SECRET": SECRET})
     return env
 
@@ -129,9 +129,13 @@ def rosters_answer(env: dict) -> bool:
 
 def test_killed_service_database_and_broker_come_back_and_sigterm_leaves_no_process(run_env, start_make_run):
     run = start_make_run()
-    assert programs_among(processes_of(run.var)) == {"FerretDB", "RabbitMQ", "epmd", "service", "supervisord"}
+    assert programs_among(processes_of(run.var)) == {"FerretDB", "RabbitMQ", "epmd", "service", "supervisord",
+                                                     "hotline simulator"}
     with rpc_to(run_env) as rpc:
         rpc.rosters.register_person(name="罗小兰", phone="13807319999", skills=["理发"])
+        wait_until(lambda: rpc.hotline.list_tickets(state="signed")["total"] == 4, 60,
+                   "the demo platform's tickets synced")
+        synced = rpc.hotline.list_tickets()["tickets"]
 
     returns = [kill_and_time_the_return(run, "rosters", run_env),
                kill_and_time_the_return(run, "ferretdb", run_env),
@@ -141,9 +145,11 @@ def test_killed_service_database_and_broker_come_back_and_sigterm_leaves_no_proc
     running = sorted(programs_among(processes_of(run.var)))
     stopping = run.stop()
 
-    print("\nafter kill -9: " + "; ".join(returns))
+    print(f"\nthe hotline synced the demo platform: {sorted((t['ticket_no'], t['state']) for t in synced)}")
+    print("after kill -9: " + "; ".join(returns))
     print(f"SIGTERM stopped {', '.join(running)} in {stopping:.1f}s; left: {processes_of(run.var) or 'none'}")
     assert [person["name"] for person in found] == ["罗小兰"]
+    assert all(t["case_id"] for t in synced)
     assert "exited: rosters (terminated by SIGKILL; not expected)" in run.text()
     assert "exited: ferretdb (terminated by SIGKILL; not expected)" in run.text()
     assert "exited: rabbitmq" in run.text()

@@ -88,7 +88,7 @@ def test_replies_wait_out_an_outage_and_arrive_once(hotline, platform, cases):
     time.sleep(3)
     assert platform.state()["totals"]["replies"] == 0  # down: nothing taken yet
 
-    wait_until(lambda: platform.state()["totals"]["replies"] == 5, 60, "the replies after the outage")
+    wait_until(lambda: platform.state()["totals"]["replies"] == 5, 120, "the replies after the outage")
     time.sleep(2)
     state = platform.state()
     assert state["totals"]["replies"] == 5 and all(state["tickets"][no]["replies"] == 1 for no in numbers)

@@ -161,3 +161,17 @@ def test_rosters_not_answering_pulls_nothing_and_says_so(service_as, platform, c
     assert refused.value.details[0]["field"] == "platform"
     assert service_as().store.tickets.coll.count_documents({}) == 0
     assert service_as().store.platforms.state("fake").get("cursor") is None
+
+
+def test_a_rework_order_for_a_closed_case_is_parked_for_staff_to_see(service_as, platform, cases, run_timers):
+    platform.feed = [ticket("A1")]
+    run_timers()
+    cases.cases["fake:A1"]["state"] = "resolved"
+    platform.feed += [survey("A1", satisfied=True)]
+    run_timers()
+    assert cases.cases["fake:A1"]["state"] == "closed"
+
+    platform.feed += [rework("A1")]
+    run_timers()
+    [parked] = [p for p in service_as().parked()["parked"] if p["kind"] == "case_call"]
+    assert "does not reopen a closed case" in parked["reason"]
