@@ -2,6 +2,7 @@
 shared by the services' schemas, and the event envelope's schema."""
 
 import unicodedata
+from datetime import UTC, datetime
 from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
@@ -10,6 +11,7 @@ from shared.errors import ValidationFailed
 
 INVISIBLE = ("Cc", "Cf", "Zs")  # control, format (zero-width) and space characters
 MAX_OFFSET = 1_000_000  # how far a list may be paged: beyond any real list, and a larger skip overflows the database
+LAST_YEAR = 9998  # the last year a day or moment may fall in, so the day and month after it still exist
 
 
 def flatten_messages(messages: Any, prefix: str = "") -> list[dict[str, str]]:
@@ -73,6 +75,17 @@ class StrictSchema(Schema):
             details = flatten_messages(exc.messages)
             summary = ", ".join(f"{d['field']}: {d['reason']}" for d in details)
             raise ValidationFailed(f"invalid input ({summary})", details) from None
+
+
+def in_years(moment: datetime) -> None:
+    """A moment whose UTC time falls in the years 1 to `LAST_YEAR` (a later one overflows the
+    day and month after it, an earlier one the database)."""
+    try:
+        year = moment.astimezone(UTC).year
+    except OverflowError:
+        year = 0
+    if not 1 <= year <= LAST_YEAR:
+        raise ValidationError(f"must be in the years 1 to {LAST_YEAR} (UTC)")
 
 
 def not_blank(value: Any) -> None:

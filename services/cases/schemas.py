@@ -1,6 +1,6 @@
 """Cases' boundary: every RPC argument set and every result, as marshmallow schemas."""
 
-from datetime import UTC, date, datetime
+from datetime import date
 from functools import cache
 
 from marshmallow import ValidationError, fields, validate, validates_schema
@@ -9,7 +9,7 @@ from services.cases.lifecycle import COMMANDS
 from services.cases.meetings import households_attending
 from services.cases.routing import PARTY_KINDS
 from services.cases.taxonomy import CHANNELS, PLACES, URGENCIES
-from shared.schemas import MAX_OFFSET, StrictSchema, name_field, request_id_field
+from shared.schemas import LAST_YEAR, MAX_OFFSET, StrictSchema, in_years, name_field, request_id_field
 
 Id = fields.String(required=True, validate=validate.Length(min=1, max=80))
 Text = fields.String(required=True, validate=validate.Length(min=1, max=2000))
@@ -25,18 +25,7 @@ MAX_ITEM = 99  # agenda items of one meeting
 MAX_VOTES = 5000  # vote rows recorded for one meeting
 MAX_CASES_PER_ITEM = 50  # cases linked to one agenda item
 MAX_STATES = 20  # states one search asks for
-LAST_YEAR = 9998  # the last year a day or moment may fall in, so the day and month after it still exist
 DAY = validate.Range(min=date(1, 1, 1), max=date(LAST_YEAR, 12, 31), error=f"must be in the years 1 to {LAST_YEAR}")
-
-
-def in_years(moment: datetime) -> None:
-    """A moment whose UTC time falls in the years 1 to `LAST_YEAR`."""
-    try:
-        year = moment.astimezone(UTC).year
-    except OverflowError:
-        year = 0
-    if not 1 <= year <= LAST_YEAR:
-        raise ValidationError(f"must be in the years 1 to {LAST_YEAR} (UTC)")
 
 
 class Reporter(StrictSchema):

@@ -14,6 +14,7 @@ from nameko.exceptions import RemoteError
 from services.hotline import outbound, tickets
 from services.hotline.exceptions import ChangedMeanwhile
 from services.hotline.repository import HotlineStore
+from services.hotline.rounds import Map, run_round
 from services.hotline.settings import Settings
 from services.hotline.syncing import MAX_TRIES
 from shared.errors import InvalidTransition, LinliError, remote_code
@@ -26,31 +27,12 @@ Send = Callable[..., dict]  # send(method, **arguments): one cases RPC as the ho
 
 
 def push_due(store: HotlineStore, send: Send, settings: Settings, holder: str, clock: Callable[[], datetime],
-             limit: int = 200, side_by_side: Callable = map) -> dict[str, int]:
+             limit: int = 200, side_by_side: Map = map) -> dict[str, int]:
     """Make the calls that are due, oldest first: different tickets' side by side (`side_by_side`:
     a green pool's `imap`), one ticket's in order; once cases fails to answer, the rest wait."""
-    counts: dict[str, int] = {}
-    failing = []
-    by_ticket: dict[str, list[dict]] = {}
-    for call in store.case_calls.due(clock(), limit):
-        by_ticket.setdefault(call["ticket_id"], []).append(call)
-
-    def push_in_order(calls: list[dict]) -> list[str]:
-        outcomes = []
-        for call in calls:
-            if failing:
-                break
-            outcome = push_one(store, send, call, settings, holder, clock)
-            outcomes.append(outcome)
-            if outcome == "failed":
-                failing.append(call["_id"])  # cases is not answering: the rest wait for the next round
-                break
-        return outcomes
-
-    for outcomes in side_by_side(push_in_order, by_ticket.values()):
-        for outcome in outcomes:
-            counts[outcome] = counts.get(outcome, 0) + 1
-    return counts
+    return run_round(store.case_calls.due(clock(), limit),
+                     lambda call: push_one(store, send, call, settings, holder, clock),
+                     lambda call, outcome: outcome == "failed", side_by_side)
 
 
 def push_one(store: HotlineStore, send: Send, call: Mapping, settings: Settings, holder: str,

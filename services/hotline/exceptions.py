@@ -12,6 +12,10 @@ class ParkedNotFound(NotFound):
     pass
 
 
+class CallNotFound(NotFound):
+    pass
+
+
 class UnknownPlatform(NotFound):
     """No platform of that name is configured here."""
 

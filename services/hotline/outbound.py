@@ -11,18 +11,18 @@ platform takes it, once in effect:
 - nothing but a sign or a return goes before the ticket is signed."""
 
 import logging
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 
 from services.hotline import tickets
 from services.hotline.exceptions import ChangedMeanwhile
 from services.hotline.platform import Call, ManualEntry, Platform, PlatformDown, PlatformRefused
 from services.hotline.repository import HotlineStore
+from services.hotline.rounds import Map, run_round
 from services.hotline.settings import Settings
 from services.hotline.syncing import MAX_TRIES, ticket_event
 
 log = logging.getLogger(__name__)
-Map = Callable[[Callable, Iterable], Iterable]
 METHODS = {"sign": "sign", "reply": "reply", "return": "return_ticket", "extend": "extend"}
 WAIT_FOR_SIGN = timedelta(seconds=3)
 
@@ -39,31 +39,13 @@ def send_due(store: HotlineStore, adapters: Mapping[str, Platform], settings: Se
              clock: Callable[[], datetime], limit: int = 200, side_by_side: Map = map) -> dict[str, int]:
     """Send the calls that are due, oldest first, skipping platforms that are down; calls of
     different tickets side by side (`side_by_side`: a green pool's `imap`), one ticket's in order."""
-    counts: dict[str, int] = {}
     now = clock()
     down = {name for name, state in store.platforms.all(list(adapters)).items()
             if state.get("calls_down_until") and state["calls_down_until"] > now}
-    by_ticket: dict[str, list[dict]] = {}
-    for call in store.calls.due(now, limit):
-        if call["platform"] not in down and call["platform"] in adapters:
-            by_ticket.setdefault(call["ticket_id"], []).append(call)
-
-    def send_in_order(calls: list[dict]) -> list[str]:
-        outcomes = []
-        for call in calls:
-            if call["platform"] in down:
-                break
-            outcome = send_one(store, adapters[call["platform"]], call, settings, actor, holder, clock)
-            outcomes.append(outcome)
-            if outcome == "down":
-                down.add(call["platform"])
-                break
-        return outcomes
-
-    for outcomes in side_by_side(send_in_order, by_ticket.values()):
-        for outcome in outcomes:
-            counts[outcome] = counts.get(outcome, 0) + 1
-    return counts
+    due = [c for c in store.calls.due(now, limit) if c["platform"] not in down and c["platform"] in adapters]
+    return run_round(due, lambda call: send_one(store, adapters[call["platform"]], call, settings, actor, holder,
+                                                clock),
+                     lambda call, outcome: outcome == "down", side_by_side)
 
 
 def send_one(store: HotlineStore, adapter: Platform, call: Mapping, settings: Settings, actor: Mapping, holder: str,

@@ -89,7 +89,11 @@ class Queue:
 
     The calls are kept for history; the senders scan only `hints`, one small document per call
     still to make (its `_id` the call's, `due_at` when to look at it), written before the call
-    (a hint without its call is dropped) and dropped once the call is settled for good."""
+    and dropped once the call is settled for good. A hint whose call is not there is the trace of
+    a writer that died between the two, dropped once `ORPHAN_AFTER` old (a younger one may be a
+    writer about to insert its call)."""
+
+    ORPHAN_AFTER = timedelta(minutes=5)
 
     def __init__(self, collection: Collection, hints: Collection):
         self.coll = collection
@@ -100,7 +104,7 @@ class Queue:
         found = self.coll.find_one({"_id": doc["_id"]})
         if found is not None:
             return found, False
-        upsert_retrying(self.hints, doc["_id"], {"$set": {"due_at": now}})
+        upsert_retrying(self.hints, doc["_id"], {"$set": {"due_at": now}, "$setOnInsert": {"since": now}})
         return insert_or_get(self.coll, {"state": "queued", "attempts": 0, "due_at": now, "created_at": now,
                                          "log": [], **doc})
 
@@ -114,7 +118,10 @@ class Queue:
         calls = []
         for hint in hints:
             call = found.get(hint["_id"])
-            if call is None or call["state"] not in ("queued", "sending"):
+            if call is None:
+                if hint.get("since", now) <= now - self.ORPHAN_AFTER:
+                    self.hints.delete_one({"_id": hint["_id"], "due_at": hint["due_at"]})
+            elif call["state"] not in ("queued", "sending"):
                 self.hints.delete_one({"_id": hint["_id"], "due_at": hint["due_at"]})
             elif call["state"] == "queued" or call.get("lease_until") is None or call["lease_until"] <= now:
                 calls.append(call)
@@ -141,7 +148,8 @@ class Queue:
             update["$push"] = {"log": dict(entry)}
         written = self.coll.update_one(where, update).matched_count == 1
         if written and change.get("state") == "queued":
-            upsert_retrying(self.hints, call_id, {"$set": {"due_at": change.get("due_at") or utcnow()}})
+            upsert_retrying(self.hints, call_id, {"$set": {"due_at": change.get("due_at") or utcnow()},
+                                                  "$setOnInsert": {"since": utcnow()}})
         elif written and change.get("state") not in (None, "sending"):
             self.hints.delete_one({"_id": call_id})
         return written

@@ -1,30 +1,27 @@
 """Hotline's boundary: the records platform adapters yield, and every RPC's arguments, as
 marshmallow schemas that raise `ValidationFailed` naming each field and reason."""
 
-from datetime import UTC, date, datetime
+from datetime import date
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
 from services.hotline.tickets import REQUEST_TYPES, STATE_LABELS, URGENCIES
 from shared.errors import ValidationFailed
-from shared.schemas import MAX_OFFSET, StrictSchema, flatten_messages, name_field, request_id_field, unstorable_strings
+from shared.schemas import (
+    LAST_YEAR,
+    MAX_OFFSET,
+    StrictSchema,
+    flatten_messages,
+    in_years,
+    name_field,
+    request_id_field,
+    unstorable_strings,
+)
 
 Id = fields.String(required=True, validate=validate.Length(min=1, max=120))
 TICKET_NO = validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}\Z",
                             error="must be a ticket number (letters, digits, - _ .)")
 PHONE = validate.Regexp(r"^1[0-9]{10}\Z|^0[0-9]{2,3}-?[0-9]{7,8}\Z", error="must be a mobile or landline number")
-LAST_YEAR = 9998
-
-
-def in_years(moment: datetime) -> None:
-    try:
-        year = moment.astimezone(UTC).year
-    except OverflowError:
-        year = 0
-    if not 1 <= year <= LAST_YEAR:
-        raise ValidationError(f"must be in the years 1 to {LAST_YEAR} (UTC)")
-
-
 def moment(required: bool = True) -> fields.AwareDateTime:
     kwargs = {"required": True} if required else {"load_default": None, "allow_none": True}
     return fields.AwareDateTime(validate=in_years, **kwargs)
@@ -109,6 +106,14 @@ Offset = fields.Integer(load_default=0, strict=True, validate=validate.Range(min
 PlatformName = fields.String(required=True, validate=validate.Length(min=1, max=50))
 
 
+#: Local days (Asia/Shanghai) whose first moment the database can store: not 0001-01-01 (its
+#: midnight is the year 0 in UTC).
+LOCAL_DAY = validate.Range(min=date(1, 1, 2), max=date(LAST_YEAR, 12, 31))
+#: At most about 20 MB of workbook, in base64's own alphabet (anything else would only grow the message).
+BASE64 = [validate.Length(min=1, max=28_000_000),
+          validate.Regexp(r"^[A-Za-z0-9+/]*={0,2}\Z", error="is not valid base64")]
+
+
 class Nothing(StrictSchema):
     pass
 
@@ -119,7 +124,7 @@ class PlatformRef(StrictSchema):
 
 class ImportTickets(StrictSchema):
     platform = PlatformName
-    content_base64 = fields.String(required=True, validate=validate.Length(min=1, max=28_000_000))
+    content_base64 = fields.String(required=True, validate=BASE64)
     filename = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
     request_id = request_id_field()
 
@@ -168,8 +173,8 @@ class ConfirmEntered(StrictSchema):
 class Period(StrictSchema):
     platform = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=50))
     node_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=120))
-    date_from = fields.Date(required=True, validate=validate.Range(min=date(1, 1, 1), max=date(LAST_YEAR, 12, 31)))
-    date_to = fields.Date(required=True, validate=validate.Range(min=date(1, 1, 1), max=date(LAST_YEAR, 12, 31)))
+    date_from = fields.Date(required=True, validate=LOCAL_DAY)
+    date_to = fields.Date(required=True, validate=LOCAL_DAY)
 
     @validates_schema
     def from_before_to(self, data, **kwargs):

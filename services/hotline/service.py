@@ -26,6 +26,7 @@ from services.hotline import (
 from services.hotline.areas import Areas, AreasUnavailable
 from services.hotline.dependencies import AreasProvider, CallPool, PlatformsProvider, SettingsProvider
 from services.hotline.exceptions import (
+    CallNotFound,
     NotReplayable,
     OtherServiceUnavailable,
     ReturnTooLate,
@@ -267,7 +268,7 @@ class HotlineService:
         request = schemas.ConfirmEntered().load_or_raise(data)
         call = self.store.calls.find(request["call_id"])
         if call is None:
-            raise NotReplayable(f"no call {request['call_id']}", [{"field": "call_id", "reason": "not found"}])
+            raise CallNotFound(f"no call {request['call_id']}", [{"field": "call_id", "reason": "not found"}])
         ticket = self.store.tickets.get(call["ticket_id"])
         admit("confirm_entered", self.actor(), ticket)
         if call["state"] != "manual":

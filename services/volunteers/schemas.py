@@ -1,13 +1,12 @@
 """Volunteers' boundary: every RPC's arguments as a marshmallow schema that raises
 `ValidationFailed` naming each field and reason."""
 
-from datetime import UTC, datetime
 
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from services.volunteers.membership import MOVES
 from services.volunteers.taskflow import KINDS, STATES
-from shared.schemas import MAX_OFFSET, StrictSchema, name_field, request_id_field
+from shared.schemas import MAX_OFFSET, StrictSchema, in_years, name_field, request_id_field
 
 Id = fields.String(required=True, validate=validate.Length(min=1, max=80))
 OptionalId = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=80))
@@ -17,21 +16,11 @@ Note = fields.String(load_default=None, allow_none=True, validate=validate.Lengt
 PHONE = validate.Regexp(r"^1[0-9]{10}\Z", error="must be an 11-digit mainland mobile number")
 CATEGORY_CODE = validate.Regexp(r"^[a-z_]{2,40}\Z", error="must be a category code")
 HOUR_MINUTE = validate.Regexp(r"^([01][0-9]|2[0-3]):[0-5][0-9]\Z", error="must be a time as HH:MM")
-LAST_YEAR = 9998
 
 
 def skill_list(required: bool = False) -> fields.List:
     return fields.List(fields.String(validate=validate.Length(min=1, max=30)), load_default=list,
                        validate=validate.Length(max=20), required=required)
-
-
-def in_years(moment: datetime) -> None:
-    try:
-        year = moment.astimezone(UTC).year
-    except OverflowError:
-        year = 0
-    if not 1 <= year <= LAST_YEAR:
-        raise ValidationError(f"must be in the years 1 to {LAST_YEAR} (UTC)")
 
 
 Limit = fields.Integer(load_default=50, strict=True, validate=validate.Range(min=1, max=200))

@@ -88,8 +88,12 @@ def test_a_thousand_tickets_through_repeats_a_kill_and_an_outage_end_as_a_thousa
             replies_during_outage = platform.state()["totals"]["replies"]
             outage_left = OUTAGE_SECONDS - (time.monotonic() - outage_began)
 
-            wait_until(lambda: signs() >= TICKETS and platform.state()["totals"]["replies"] >= RESOLVED + 1,
-                       OUTAGE_SECONDS + 300, "every ticket signed and every resolution replied")
+            try:
+                wait_until(lambda: signs() >= TICKETS and platform.state()["totals"]["replies"] >= RESOLVED + 1,
+                           OUTAGE_SECONDS + 300, "every ticket signed and every resolution replied")
+            except TimeoutError as late:
+                raise AssertionError(f"{late}; platform {platform.state()['totals']}; hotline "
+                                     f"{ops.hotline.sync_state()}; consumer {ops.hotline.consumer_counts()}") from None
             platform.rework(NOISY_NO, "市民反映夜间仍有噪音")
             wait_until(lambda: ops.cases.get_case(case_id=noisy_case)["state"] == "reopened", 60, "the case reopened")
             handled(ops.cases, noisy_case, "外机加装隔音罩并调整朝向，夜间停机")

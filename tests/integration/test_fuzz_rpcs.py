@@ -1,12 +1,13 @@
 """Hostile callers get nothing, through the real broker and database: every RPC of rosters,
-cases, volunteers and notifications called over a `ClusterRpcProxy` with arguments made from
-the schema it loads them with (`tests.fuzzing`), fewer calls than the service tier but each
+cases, volunteers, notifications and hotline called over a `ClusterRpcProxy` with arguments made
+from the schema it loads them with (`tests.fuzzing`), fewer calls than the service tier but each
 one over the wire, with strings long enough to pass the database's document limit.
 
 Each call gets a structured remote error naming a field, or an answer; a call the contract
 refuses gets an error; a call that gets an error leaves the service's database as it was
 (`settled_digest`); and after each RPC's calls the service answers a plain call."""
 
+import base64
 import dataclasses
 import time
 from collections.abc import Callable
@@ -17,12 +18,14 @@ from hypothesis import strategies as st
 from nameko.testing.services import restrict_entrypoints
 
 from services.cases.service import CasesService
+from services.hotline.service import HotlineService
 from services.notifications.service import NotificationsService
 from services.rosters.demo import find_place
 from services.rosters.service import RostersService
 from services.volunteers.service import VolunteersService
 from tests.conftest import rpc_names
 from tests.fuzzing import Drawn, Samples, Tally, arguments, fuzz_settings, judge, unbounded_texts
+from tests.hotline_export import AREA_CODE, hotline_export
 from tests.integration.cases.conftest import (  # noqa: F401 - fixtures
     cases_config,
     cases_db,
@@ -32,6 +35,13 @@ from tests.integration.cases.conftest import (  # noqa: F401 - fixtures
     rosters,
     rosters_db,
     rosters_service,
+)
+from tests.integration.hotline.conftest import (  # noqa: F401 - fixtures
+    AREAS,
+    hotline_config,
+    hotline_db,
+    platform,
+    simulator,
 )
 from tests.integration.notifications.conftest import (  # noqa: F401 - fixtures
     endpoints,
@@ -56,6 +66,7 @@ from tests.service.test_fuzz_rpcs import (
     JIAYUAN,
     LIANFU,
     CasesWorld,
+    HotlineWorld,
     NotificationsWorld,
     RostersWorld,
     VolunteersWorld,
@@ -242,5 +253,52 @@ def test_hostile_callers_get_nothing_from_notifications(stack, container_factory
 
     failures = fuzz("notifications", NotificationsService, world.schema, samples, proxies,
                     Digest(container, notifications_db), lambda: admin.notice_status(notice_id=notice["notice_id"]))
+
+    assert not failures, "\n".join(failures)
+
+
+
+NOISY = {"received_at": "2026-12-01T09:12:00+08:00", "request_type": "投诉", "citizen_name": "王先生",
+         "citizen_phone": "13812345678", "content": "隔壁商铺空调外机距住宅仅3米，噪音大、热风直吹",
+         "address": "金昌花园2栋", "category": "噪声扰民", "area_code": "JY"}
+TICKET_NUMBERS = [f"JY202612010000{n}" for n in (1, 2, 3)]
+
+
+def hotline_data(admin, platform, hotline_db) -> dict[str, list[str]]:  # noqa: F811
+    """Three tickets pulled and signed, one returned, one whose return the platform refused
+    (parked), a record parked, and an export's two tickets, the first signed by hand: the ids
+    by kind."""
+    platform.add(*({**NOISY, "ticket_no": no} for no in TICKET_NUMBERS))
+    platform.malformed({"type": "ticket", "ticket_no": "JY2026120199999"})
+    admin.pull_now(platform="city")
+    admin.return_ticket(ticket_id=f"city:{TICKET_NUMBERS[1]}", reason="不属于本社区辖区")
+    platform.behave(return_window_hours=0)
+    admin.return_ticket(ticket_id=f"city:{TICKET_NUMBERS[2]}", reason="不属于本社区辖区")
+    admin.import_tickets(platform="export", content_base64=base64.b64encode(hotline_export(tickets=2).content).decode())
+    admin.confirm_entered(call_id=admin.manual_calls(platform="export")["calls"][0]["call_id"])
+    kinds = {kind: sorted(d["_id"] for d in hotline_db[name].find({}, {"_id": 1}))
+             for kind, name in (("ticket", "tickets"), ("call", "calls"))}
+    parked = sorted(d["_id"] for name in ("calls", "records") for d in hotline_db[name].find({"state": "parked"}))
+    assert len(parked) == 2, parked
+    return {**kinds, "parked": parked}
+
+
+def test_hostile_callers_get_nothing_from_hotline(container_factory, hotline_config, hotline_db, platform,  # noqa: F811
+                                                  cases_service, demo, rpc_as):  # noqa: F811
+    """Only the RPC entrypoints run: the timers would pull, send and call cases between two
+    calls, and cases' events be consumed, while the next call is judged."""
+    configured = dict(hotline_config["PLATFORMS"])
+    configured["export"] = {**configured["export"], "areas": {**AREAS, AREA_CODE: AREAS["JY"]}}
+    container = container_factory(HotlineService, {**hotline_config, "PLATFORMS": configured})
+    restrict_entrypoints(container, *sorted(rpc_names(HotlineService)))
+    container.start()
+    world = HotlineWorld()
+    proxies = callers(rpc_as, demo)
+    admin = proxies[0].hotline
+    samples = real_ids(world.samples, hotline_db, demo, **hotline_data(admin, platform, hotline_db),
+                       platform=["city", "export"], event=["evt_unknown"])
+
+    failures = fuzz("hotline", HotlineService, world.schema, samples, proxies, Digest(container, hotline_db),
+                    lambda: admin.get_ticket(ticket_id=f"city:{TICKET_NUMBERS[0]}"))
 
     assert not failures, "\n".join(failures)

@@ -1,8 +1,7 @@
-"""Hostile callers get nothing: every RPC of rosters, cases, volunteers and notifications,
-called with arguments made from the schema it loads them with (`tests.fuzzing`), valid and
-hostile values mixed, by actors of this community, of another and of the whole tree, over the
-fakes (rosters, volunteers and notifications on the real store and journal over the in-memory
-database).
+"""Hostile callers get nothing: every RPC of rosters, cases, volunteers, notifications and
+hotline, called with arguments made from the schema it loads them with (`tests.fuzzing`), valid
+and hostile values mixed, by actors of this community, of another and of the whole tree, over
+the fakes (all but cases on the real store and journal over the in-memory database).
 
 Each call gets a structured error naming a field, or an answer in plain JSON; a call the
 contract refuses gets an error; a call that gets an error leaves every document and event as
@@ -12,6 +11,7 @@ loads its arguments with a `StrictSchema`."""
 import base64
 import copy
 import time
+from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 from types import SimpleNamespace
 
@@ -22,6 +22,13 @@ from marshmallow import Schema
 from nameko.testing.services import worker_factory
 
 from services.cases.service import CasesService
+from services.hotline.areas import Areas
+from services.hotline.platforms.spreadsheet import SpreadsheetPlatform
+from services.hotline.repository import JOURNAL as HOTLINE_JOURNAL
+from services.hotline.repository import HotlineStore
+from services.hotline.service import HotlineService
+from services.hotline.settings import Limits, PlatformSettings
+from services.hotline.settings import Settings as HotlineSettings
 from services.notifications.channel import PermanentFailure
 from services.notifications.channels.inbox import Inbox
 from services.notifications.channels.registry import Channels
@@ -41,9 +48,12 @@ from tests.conftest import rpc_names
 from tests.fakes.clock import Clock
 from tests.fakes.mongo import Died, FakeDatabase, Fuse
 from tests.fuzzing import Crash, Drawn, Samples, StrayWrite, Tally, arguments, fuzz_settings, input_schema, judge
+from tests.hotline_export import AREA_CODE, hotline_export
 from tests.service.cases.making import case_in
 from tests.service.conftest import POLICY, UNMASK_ROLES
 from tests.service.fakes import FakeActorAccess, FakeCasesStore
+from tests.service.hotline import conftest as hotlining
+from tests.service.hotline.test_bad_input import NothingParked
 from tests.service.notifications import conftest as notifying
 from tests.service.rosters.conftest import MONDAY_MORNING, OPS, Broker, kept, process, worker
 from tests.service.street import KANG, LIU_HONG, jiayuan_roster
@@ -304,9 +314,85 @@ class NotificationsWorld:
                 lambda: self._worker(store, OPS).notice_status(notice_id=self.notice))
 
 
+class HotlineWorld:
+    """Tickets of 嘉园社区 from a platform with an API (one signed, one returned, one whose reply
+    the platform refused, parked) and a record parked, and an export's tickets, one signed by
+    hand with an extension waiting for the clerk and one whose sign waits, over the real store
+    and journal on the in-memory database and fake cases, rosters and platform, copied afresh
+    for every call."""
+
+    def __init__(self):
+        db = FakeDatabase(Fuse())
+        store = self._store(db, Broker(db.fuse))
+        self.cases, self.platform = hotlining.FakeCases(), hotlining.FakePlatform()
+        export = PlatformSettings(name="export", adapter="spreadsheet", options={},
+                                  areas={AREA_CODE: "unit_jiayuan"}, limits=Limits())
+        fake = PlatformSettings(name="fake", adapter="fake", options={}, limits=Limits(), page_size=50,
+                                areas={"JY": "雨花区/左家塘街道/嘉园社区", "LF": "unit_lianfu"})
+        self.settings = HotlineSettings(platforms={"fake": fake, "export": export})
+        self.adapters = {"fake": self.platform, "export": SpreadsheetPlatform("export", {})}
+        ops = self._worker(store, OPS)
+        self.platform.feed = [hotlining.ticket("A1"), hotlining.ticket("A2"), hotlining.ticket("A3"),
+                              {"kind": "ticket", "ticket_no": "A9"}]
+        ops.pull_now(platform="fake")
+        ops.return_ticket(ticket_id="fake:A2", reason="不属于本社区辖区")
+        self.platform.refuse["reply"] = "HTTP 409: not signed"
+        ops.on_case_resolved(hotlining.case_event("case_resolved", "fake:A3", result="已处理"))
+        ops.send_calls()
+        self.platform.refuse.clear()
+        content = hotline_export(tickets=2).content
+        ops.import_tickets(platform="export", content_base64=base64.b64encode(content).decode())
+        first = ops.manual_calls(platform="export")["calls"][0]
+        signed = ops.confirm_entered(call_id=first["call_id"])["ticket_id"]
+        ops.on_extension_requested(hotlining.case_event("case_extension_requested", signed, working_days=3,
+                                                        reason="需协调产权单位"))
+        ops.send_calls()
+        self.template, self.ticket = db, "fake:A1"
+        self.actors = [OPS, OPS, hotlining.SECRETARY, hotlining.OTHER_SECRETARY,
+                       Actor("康早新", "unit_leader", (*hotlining.JIAYUAN, "unit_jc2")), Actor("p1", "resident", ())]
+        parked = [d["_id"] for name in ("calls", "records") for d in db[name].docs.values() if d["state"] == "parked"]
+        self.samples = Samples(
+            ids={"ticket": sorted(db["tickets"].docs), "call": sorted(db["calls"].docs), "parked": sorted(parked),
+                 "platform": ["fake", "export"], "unit": [*hotlining.JIAYUAN, "unit_lianfu"],
+                 "event": ["evt_unknown"]},
+            values={"content_base64": [base64.b64encode(c).decode() for c in (content, b"PK\x03\x04", b"\xd0\xcf")],
+                    "filename": ["工单导出.xlsx"], "reason": ["不属于本社区辖区"], "date_from": ["2026-12-01"],
+                    "date_to": ["2026-12-31"], "handler": ["on_case_resolved", "on_extension_requested"]})
+
+    @staticmethod
+    def _store(db, broker) -> HotlineStore:
+        store = HotlineStore(db, Journal(db, broker.publish, clock=Clock(hotlining.MORNING), **HOTLINE_JOURNAL))
+        for queue in (store.calls, store.case_calls):  # what the in-memory database lacks: aggregate
+            queue.count_by_state = lambda query=None, coll=queue.coll: dict(
+                Counter(d["state"] for d in coll.find(dict(query or {}))))
+        return store
+
+    def _worker(self, store, actor) -> HotlineService:
+        service = worker_factory(HotlineService, store=store, actor=FakeActorAccess(actor), settings=self.settings,
+                                 adapters=self.adapters, config={"CASES_TIMEOUT_SECONDS": 1},
+                                 cases=notifying.FakeProxy(self.cases),
+                                 rosters=notifying.FakeProxy(hotlining.rosters_answer), areas=Areas(60),
+                                 pool=SimpleNamespace(imap=map))
+        service.consumer = NothingParked(service)
+        return service
+
+    def schema(self, rpc: str) -> Schema | None:
+        if ("hotline", rpc) in UNDISCOVERABLE:
+            return UNDISCOVERABLE["hotline", rpc]()
+        db = FakeDatabase(Untouchable())
+        return input_schema(getattr(self._worker(self._store(db, Broker(db.fuse)), OPS), rpc))
+
+    def open(self):
+        db, broker = copied(self.template)
+        store = self._store(db, broker)
+        return (lambda actor: self._worker(store, actor),
+                lambda: (kept(db), len(broker.published)),
+                lambda: self._worker(store, OPS).get_ticket(ticket_id=self.ticket))
+
+
 WORLDS = {"rosters": (RostersService, RostersWorld), "cases": (CasesService, CasesWorld),
           "volunteers": (VolunteersService, VolunteersWorld),
-          "notifications": (NotificationsService, NotificationsWorld)}
+          "notifications": (NotificationsService, NotificationsWorld), "hotline": (HotlineService, HotlineWorld)}
 BUILT: dict[str, object] = {}
 RPCS = [(service, rpc) for service, (cls, _) in WORLDS.items() for rpc in sorted(rpc_names(cls))]
 
