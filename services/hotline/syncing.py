@@ -91,10 +91,11 @@ class Intake:
                                                                  {"revision": doc["revision"]})])
                 except ChangedMeanwhile:
                     continue
-                self.store.case_calls.owe({"_id": f"{ticket_id}:report", "ticket_id": ticket_id,
-                                           "action": "report"}, self.clock())
+                self._owe_case(ticket_id)
                 self._replay_waiting(record["ticket_no"])
                 return "received"
+            if not known.get("case_id"):
+                self._owe_case(ticket_id)  # again: a process may have died between the ticket and this
             changes = tickets.amended(known, record, self.clock())
             if changes is None:
                 return "stale"
@@ -114,6 +115,7 @@ class Intake:
                                                                         "applied when the ticket arrives"}],
                                  waiting=True, ticket_no=record["ticket_no"])
             if tickets.seen(known, record["update_id"]):
+                self._owe_verdict(ticket_id, record)  # again: a process may have died before it was owed
                 return "repeats"
             now = self.clock()
             changes = (tickets.survey_changes(known, record, now) if record["kind"] == "survey"
@@ -122,11 +124,19 @@ class Intake:
                 self.store.tickets.change(known, changes)
             except ChangedMeanwhile:
                 continue
-            verdict = tickets.verdict_for(record)
-            self.store.case_calls.owe({"_id": f"{ticket_id}:evaluate:{record['update_id']}"[:300],
-                                       "ticket_id": ticket_id, "action": "evaluate", "args": verdict}, now)
+            self._owe_verdict(ticket_id, record)
             return "applied"
         raise ChangedMeanwhile(f"ticket {ticket_id} kept changing", [{"field": "ticket_id", "reason": "busy"}])
+
+    def _owe_case(self, ticket_id: str) -> None:
+        """The ticket's case, owed to cases once however often this is said."""
+        self.store.case_calls.owe({"_id": f"{ticket_id}:report", "ticket_id": ticket_id, "action": "report"},
+                                  self.clock())
+
+    def _owe_verdict(self, ticket_id: str, record: Mapping) -> None:
+        """A survey's or rework order's verdict, owed to the case once however often this is said."""
+        self.store.case_calls.owe({"_id": f"{ticket_id}:evaluate:{record['update_id']}"[:300], "ticket_id": ticket_id,
+                                   "action": "evaluate", "args": tickets.verdict_for(record)}, self.clock())
 
     def park(self, raw, details: list[dict], waiting: bool, ticket_no: str | None = None) -> str:
         text = json.dumps(raw, ensure_ascii=False, sort_keys=True, default=str)

@@ -4,6 +4,7 @@ come; a record that cannot be used is parked and the others flow on; the case is
 import pytest
 
 from services.hotline.exceptions import OtherServiceUnavailable, UnknownPlatform
+from tests.fakes.mongo import Died
 from tests.service.hotline.conftest import OTHER_SECRETARY, SECRETARY, rework, survey, ticket
 from tests.service.notifications.conftest import FakeProxy
 
@@ -175,3 +176,18 @@ def test_a_rework_order_for_a_closed_case_is_parked_for_staff_to_see(service_as,
     run_timers()
     [parked] = [p for p in service_as().parked()["parked"] if p["kind"] == "case_call"]
     assert "does not reopen a closed case" in parked["reason"]
+
+
+def test_a_process_dying_between_the_ticket_and_its_case_call_opens_the_case_when_the_page_is_read_again(
+        service_as, platform, cases, db, run_timers):
+    platform.feed = [ticket("A1"), ticket("A2")]
+    db.fuse.operation, db.fuse.collection, db.fuse.at, db.fuse.seen = "update_one", "case_call_hints", 1, 0
+    with pytest.raises(Died):
+        service_as().pull_platforms()  # A1 written, then died before its case was owed
+    db.fuse.operation, db.fuse.collection = "", None
+    assert service_as().store.tickets.find("fake:A1") is not None
+    assert service_as().store.platforms.state("fake").get("cursor") is None  # the page was not done
+
+    run_timers()
+    assert sorted(cases.cases) == ["fake:A1", "fake:A2"] and len(cases.of("report")) == 2
+    assert sorted(c.ticket_no for c in platform.calls("sign")) == ["A1", "A2"]
