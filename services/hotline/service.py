@@ -10,6 +10,7 @@ import socket
 from datetime import datetime, time, timedelta
 
 from nameko.dependency_providers import Config
+from nameko.exceptions import RemoteError
 from nameko.rpc import RpcProxy
 
 from services.hotline import (
@@ -42,7 +43,7 @@ from shared import calls
 from shared.actor import CurrentActor
 from shared.clock import SHANGHAI, plain, utcnow
 from shared.consuming import IdempotentConsumer, consumes, event_key
-from shared.errors import EXPECTED, InvalidTransition, field_error
+from shared.errors import EXPECTED, InvalidTransition, LinliError, field_error
 from shared.mongo import MongoStore
 from shared.privacy import sees_numbers
 from shared.requests import once
@@ -337,13 +338,25 @@ class HotlineService:
         report = reconciling.reconcile(listed, ours, cases, now)
         appraisal = kpis.by_community(ours, self.settings.kpis, now)
         title = f"12345工单对账 {platform.name} {query['date_from']} 至 {query['date_to']}"
-        content = report_sheet.workbook(title, report, appraisal, {})
+        content = report_sheet.workbook(title, report, appraisal, self._names(appraisal["communities"]))
         return plain({"platform": platform.name, "date_from": query["date_from"], "date_to": query["date_to"],
                       "tickets": len(ours), "platform_tickets": None if listed is None else len(listed),
                       "platform_listing": listing_note, "clean": report["clean"], "counts": report["counts"],
                       "rows": report["rows"][:500], "kpis": appraisal,
                       "filename": f"hotline-{platform.name}-{query['date_from']}-{query['date_to']}.xlsx",
                       "content_base64": base64.b64encode(content).decode()})
+
+    def _names(self, node_ids) -> dict[str, str]:
+        """The communities' names as rosters has them (their ids where rosters cannot say)."""
+        timeout = float(self.config.get("ROSTERS_TIMEOUT_SECONDS", 10))
+        names = {}
+        for node_id in node_ids:
+            try:
+                names[node_id] = calls.call(self.rosters, "rosters", "get_unit", timeout, "node_id",
+                                            OtherServiceUnavailable, unit_id=node_id)["name"]
+            except (LinliError, RemoteError):
+                names[node_id] = node_id
+        return names
 
     def _listed(self, platform: PlatformSettings, query: dict) -> tuple[list[dict] | None, str]:
         start = datetime.combine(query["date_from"], time(0), SHANGHAI)

@@ -165,6 +165,8 @@ def rosters_answer(method: str, kwargs: Mapping) -> Any:
         return {"unit_id": "unit_jiayuan", "ancestors": ["unit_yuhua", "unit_zjt"]}
     if method == "locate_unit":
         raise NotFound("no unit there", [{"field": "path", "reason": "not found"}])
+    if method == "get_unit":
+        return {"unit_id": kwargs["unit_id"], "name": {"unit_jiayuan": "嘉园社区"}.get(kwargs["unit_id"], "某社区")}
     raise NotImplementedError(method)
 
 

@@ -75,6 +75,7 @@ def test_the_reconciliation_is_clean_when_both_sides_agree_and_names_each_differ
     sheet = [[c.value for c in row] for row in book["考核指标"].iter_rows(min_row=2)]
     assert sheet[0][:4] == ["社区", "响应率", "解决率", "满意率"]
     assert sheet[-1][:4] == ["合计", "100.00%", "50.00%", "50.00%"]
+    assert [row[0] for row in sheet[1:-1]] == ["嘉园社区", "某社区"]
 
 
 def test_a_platform_that_cannot_list_still_gets_the_cases_side(service_as, worked):
