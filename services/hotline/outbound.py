@@ -40,12 +40,22 @@ def send_due(store: HotlineStore, adapters: Mapping[str, Platform], settings: Se
     """Send the calls that are due, oldest first, skipping platforms that are down; calls of
     different tickets side by side (`side_by_side`: a green pool's `imap`), one ticket's in order."""
     now = clock()
-    down = {name for name, state in store.platforms.all(list(adapters)).items()
-            if state.get("calls_down_until") and state["calls_down_until"] > now}
+    states = store.platforms.all(list(adapters))
+    down = {name for name, state in states.items() if state.get("calls_down_until") and state["calls_down_until"] > now}
     due = [c for c in store.calls.due(now, limit) if c["platform"] not in down and c["platform"] in adapters]
-    return run_round(due, lambda call: send_one(store, adapters[call["platform"]], call, settings, actor, holder,
-                                                clock),
-                     lambda call, outcome: outcome == "down", side_by_side)
+    sent: set[str] = set()
+
+    def send(call: Mapping) -> str:
+        outcome = send_one(store, adapters[call["platform"]], call, settings, actor, holder, clock)
+        if outcome == "sent":
+            sent.add(call["platform"])
+        return outcome
+
+    counts = run_round(due, send, lambda call, outcome: outcome == "down", side_by_side)
+    for name in sent:
+        if states[name].get("call_failures"):  # taking calls again after failures: its pause is over
+            store.platforms.mark(name, {"calls_down_until": None, "call_failures": 0})
+    return counts
 
 
 def send_one(store: HotlineStore, adapter: Platform, call: Mapping, settings: Settings, actor: Mapping, holder: str,
@@ -75,7 +85,6 @@ def send_one(store: HotlineStore, adapter: Platform, call: Mapping, settings: Se
     store.calls.settle(call["_id"], holder, {"state": "done", "done_at": clock(), "answer": answer,
                                              "lease_until": None, "attempts": call["attempts"] + 1},
                        {"at": clock(), "outcome": "sent"})
-    store.platforms.mark(call["platform"], {"calls_down_until": None, "call_failures": 0})
     if call["action"] == "extend":
         _owe_decision(store, call, answer, clock)
     return "sent"

@@ -203,8 +203,8 @@ class Records:
             raise ParkedNotFound(f"nothing parked as {parked_id}", [{"field": "parked_id", "reason": "not found"}])
         return doc
 
-    def waiting_for(self, platform: str, ticket_no: str) -> list[dict]:
-        return list(self.coll.find({"platform": platform, "ticket_no": ticket_no, "state": "parked",
+    def waiting_for(self, platform: str, ticket_nos: list[str]) -> list[dict]:
+        return list(self.coll.find({"platform": platform, "ticket_no": {"$in": list(ticket_nos)}, "state": "parked",
                                     "waiting": True}))
 
     def settle(self, parked_id: str, change: Mapping[str, Any]) -> None:

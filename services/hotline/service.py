@@ -174,7 +174,7 @@ class HotlineService:
         system = self._system()
         areas = self._areas(platform, "platform")
         tally = syncing.pull(self.store, self.adapters[platform.name], platform, areas, self.settings, system, HOLDER,
-                             utcnow)
+                             utcnow, side_by_side=self.pool.imap)
         self._catch_up()
         return tally
 
@@ -198,7 +198,8 @@ class HotlineService:
             raise field_error("content_base64", str(error)) from None
         system = self._system()
         areas = self._areas(platform, "platform")
-        tally = syncing.Intake(self.store, platform, areas, self.settings, system, utcnow).take(page.records)
+        intake = syncing.Intake(self.store, platform, areas, self.settings, system, utcnow)
+        tally = intake.take(page.records, side_by_side=self.pool.imap)
         self._catch_up()
         return {"platform": platform.name, **tally.as_dict()}
 
@@ -459,7 +460,8 @@ class HotlineService:
                 except OtherServiceUnavailable as error:
                     log.warning("hotline: %s not pulled this round: %s", name, error)
                     continue
-                syncing.pull(self.store, self.adapters[name], platform, areas, self.settings, system, HOLDER, utcnow)
+                syncing.pull(self.store, self.adapters[name], platform, areas, self.settings, system, HOLDER, utcnow,
+                             side_by_side=self.pool.imap)
 
     @configured_timer("CASE_SYNC_SECONDS", default=1)
     def push_case_calls(self) -> None:

@@ -13,6 +13,7 @@ from services.hotline import tickets
 from services.hotline.exceptions import ChangedMeanwhile
 from services.hotline.platform import Page, Platform, PlatformDown, PlatformRefused
 from services.hotline.repository import HotlineStore
+from services.hotline.rounds import Map
 from services.hotline.schemas import read_record
 from services.hotline.settings import PlatformSettings, Settings
 from shared.clock import to_iso
@@ -54,16 +55,28 @@ class Intake:
         self.store, self.platform, self.areas, self.settings = store, platform, areas, settings
         self.actor, self.clock = dict(actor), clock
 
-    def take(self, records: list, tally: Tally | None = None) -> Tally:
+    def take(self, records: list, tally: Tally | None = None, side_by_side: Map = map) -> Tally:
+        """Each record in; different tickets' side by side (`side_by_side`: a green pool's
+        `imap`), one ticket's in the page's order. Updates that came before their ticket are
+        applied once it is here."""
         tally = tally or Tally()
-        for raw in records:
-            tally.records += 1
-            outcome = self.one(raw)
-            if outcome.startswith("parked:"):
-                tally.parked += 1
-                tally.parked_ids.append(outcome.split(":", 1)[1])
-            else:
-                setattr(tally, outcome, getattr(tally, outcome) + 1)
+        groups: dict[object, list] = {}
+        for n, raw in enumerate(records):
+            key = raw.get("ticket_no") if isinstance(raw, dict) and isinstance(raw.get("ticket_no"), str) else n
+            groups.setdefault(key, []).append(raw)
+        received = []
+        for group, outcomes in zip(groups, side_by_side(lambda rs: [self.one(r) for r in rs], list(groups.values())),
+                                   strict=True):
+            for outcome in outcomes:
+                tally.records += 1
+                if outcome.startswith("parked:"):
+                    tally.parked += 1
+                    tally.parked_ids.append(outcome.split(":", 1)[1])
+                else:
+                    setattr(tally, outcome, getattr(tally, outcome) + 1)
+                if outcome == "received":
+                    received.append(group)
+        self._replay_waiting(received)
         return tally
 
     def one(self, raw) -> str:
@@ -92,7 +105,6 @@ class Intake:
                 except ChangedMeanwhile:
                     continue
                 self._owe_case(ticket_id)
-                self._replay_waiting(record["ticket_no"])
                 return "received"
             if not known.get("case_id"):
                 self._owe_case(ticket_id)  # again: a process may have died between the ticket and this
@@ -153,9 +165,12 @@ class Intake:
             log.warning("hotline: %s record parked as %s: %s", self.platform.name, parked_id, reason)
         return f"parked:{parked_id}"
 
-    def _replay_waiting(self, ticket_no: str) -> None:
-        """Updates that came before their ticket are applied now that it is here."""
-        for parked in self.store.records.waiting_for(self.platform.name, ticket_no):
+    def _replay_waiting(self, ticket_nos: list[str]) -> None:
+        """Updates that came before their ticket are applied now that it is here (one look for a
+        page's new tickets)."""
+        if not ticket_nos:
+            return
+        for parked in self.store.records.waiting_for(self.platform.name, ticket_nos):
             self.replay(parked)
 
     def replay(self, parked: Mapping) -> str:
@@ -167,7 +182,8 @@ class Intake:
 
 
 def pull(store: HotlineStore, adapter: Platform, platform: PlatformSettings, areas: Mapping[str, str | None],
-         settings: Settings, actor: Mapping, holder: str, clock: Callable[[], datetime], max_pages: int = 20) -> dict:
+         settings: Settings, actor: Mapping, holder: str, clock: Callable[[], datetime], max_pages: int = 20,
+         side_by_side: Map = map) -> dict:
     """Fetch what changed since the platform's cursor and take it in, page by page, while this
     instance holds the platform's pull; the cursor moves only after a page's records are kept.
     A platform that does not answer is tried again after a growing pause."""
@@ -180,13 +196,14 @@ def pull(store: HotlineStore, adapter: Platform, platform: PlatformSettings, are
         return {"platform": platform.name, "pulled": False, "reason": "platform down; next try at "
                                                                        f"{to_iso(state['down_until'])}"}
     intake, tally = Intake(store, platform, areas, settings, actor, clock), Tally()
-    cursor, pages = state.get("cursor"), 0
+    cursor, pages, failing = state.get("cursor"), 0, bool(state.get("pull_failures"))
     try:
         while pages < max_pages:
-            page = _fetch(store, adapter, platform, settings, cursor, clock)
+            page = _fetch(store, adapter, platform, settings, cursor, clock, failing)
+            failing = page is None
             if page is None:
                 break
-            intake.take(page.records, tally)
+            intake.take(page.records, tally, side_by_side)
             cursor, pages = page.cursor, pages + 1
             if not store.platforms.advance(platform.name, holder, {"cursor": cursor, "last_pull_at": clock(),
                                                                    "lease_until": clock() + settings.lease}):
@@ -199,7 +216,7 @@ def pull(store: HotlineStore, adapter: Platform, platform: PlatformSettings, are
 
 
 def _fetch(store: HotlineStore, adapter: Platform, platform: PlatformSettings, settings: Settings,
-           cursor: str | None, clock: Callable[[], datetime]) -> Page | None:
+           cursor: str | None, clock: Callable[[], datetime], failing: bool) -> Page | None:
     try:
         page = adapter.fetch(cursor, platform.page_size)
     except (PlatformDown, PlatformRefused) as error:
@@ -211,5 +228,6 @@ def _fetch(store: HotlineStore, adapter: Platform, platform: PlatformSettings, s
         store.platforms.mark(platform.name, {"down_until": clock() + wait, "last_error": str(error)[:500],
                                              "last_error_at": clock(), "pull_failures": failures})
         return None
-    store.platforms.mark(platform.name, {"down_until": None, "pull_failures": 0})
+    if failing:  # back after failures: its pause is over
+        store.platforms.mark(platform.name, {"down_until": None, "pull_failures": 0})
     return page
