@@ -44,6 +44,7 @@ bench: install
 	$(PY) -m bench.cases_stats
 	$(PY) -m bench.volunteers_claims
 	$(PY) -m bench.notifications_fanout
+	$(PY) -m bench.hotline_sync
 
 chaos: install
 	$(PY) -m bench.chaos
