@@ -40,7 +40,7 @@ from services.hotline.settings import PlatformSettings, Settings
 from services.hotline.tickets import STATE_LABELS
 from services.hotline.views import manual_view, parked_view, ticket_summary, ticket_view
 from shared import calls
-from shared.actor import CurrentActor
+from shared.actor import Actor, CurrentActor
 from shared.clock import SHANGHAI, plain, utcnow
 from shared.consuming import IdempotentConsumer, consumes, event_key
 from shared.errors import EXPECTED, InvalidTransition, LinliError, field_error
@@ -99,22 +99,21 @@ class HotlineService:
         timeout = float(self.config.get("CASES_TIMEOUT_SECONDS", 10))
         return calls.call(self.cases, "cases", method, timeout, "case_id", OtherServiceUnavailable, **arguments)
 
-    def _unmasked(self) -> bool:
-        actor = self.actor()
-        return sees_numbers(actor.role, self.settings.unmask_roles, actor.who)
-
-    def _audited(self, rpc_name: str, ticket_ids: list[str]) -> bool:
-        unmasked = self._unmasked()
+    def _audited(self, rpc_name: str, ticket_ids: list[str], caller: Actor) -> bool:
+        """Whether the caller sees citizens' numbers; each such read recorded."""
+        unmasked = sees_numbers(caller.role, self.settings.unmask_roles, caller.who)
         if unmasked:
-            self.store.pii_reads.record(self.actor().as_dict(), rpc_name, ticket_ids)
+            self.store.pii_reads.record(caller.as_dict(), rpc_name, ticket_ids)
         return unmasked
 
-    def _view(self, ticket: dict, rpc_name: str) -> dict:
+    def _view(self, ticket: dict, rpc_name: str, caller: Actor) -> dict:
         """The ticket with its calls, the citizen's phone as the caller's role may see it."""
-        return ticket_view(ticket, self._audited(rpc_name, [ticket["_id"]]), self.store.calls.of_ticket(ticket))
+        return ticket_view(ticket, self._audited(rpc_name, [ticket["_id"]], caller), self.store.calls.of_ticket(ticket))
 
     def _catch_up(self) -> None:
-        """Make what the last records owe now, rather than at the next timer."""
+        """Make what the last records owe now, rather than at the next timer, as the service
+        itself (a case opened under the caller's name would be another caller's case)."""
+        self._system()
         casework.push_due(self.store, self._send_to_cases, self.settings, HOLDER, utcnow,
                           side_by_side=self.pool.imap)
         outbound.send_due(self.store, self.adapters, self.settings, self._system(), HOLDER, utcnow,
@@ -125,8 +124,9 @@ class HotlineService:
     @rpc(expected_exceptions=EXPECTED)
     def get_ticket(self, **data) -> dict:
         ticket = self.store.tickets.get(schemas.TicketRef().load_or_raise(data)["ticket_id"])
-        admit("get_ticket", self.actor(), ticket)
-        return self._view(ticket, "get_ticket")
+        caller = self.actor()
+        admit("get_ticket", caller, ticket)
+        return self._view(ticket, "get_ticket", caller)
 
     @rpc(expected_exceptions=EXPECTED)
     def list_tickets(self, **data) -> dict:
@@ -139,7 +139,7 @@ class HotlineService:
             mine = actor.jurisdiction[-1] if actor.jurisdiction else "\0nowhere"
             where = {"$and": [where, {"$or": [{"lineage": mine}, {"community_id": mine}]}]}
         total, found = self.store.tickets.listed(where, query["limit"], query["offset"])
-        unmasked = self._audited("list_tickets", [t["_id"] for t in found])
+        unmasked = self._audited("list_tickets", [t["_id"] for t in found], actor)
         return {"total": total, "tickets": [ticket_summary(t, unmasked) for t in found]}
 
     @rpc(expected_exceptions=EXPECTED)
@@ -148,7 +148,8 @@ class HotlineService:
         """退单: the ticket goes back to the platform, within its window after signing."""
         request = schemas.ReturnTicket().load_or_raise(data)
         ticket = self.store.tickets.get(request["ticket_id"])
-        admit("return_ticket", self.actor(), ticket)
+        caller = self.actor()
+        admit("return_ticket", caller, ticket)
         now = utcnow()
         if ticket["state"] not in OPEN_STATES:
             raise InvalidTransition(f"ticket {ticket['_id']} is {ticket['state']}",
@@ -160,7 +161,7 @@ class HotlineService:
                                   "current_state": ticket["state"]}])
         outbound.owe(self.store, ticket, "return", "asked", now, reason=request["reason"])
         self._catch_up()
-        return self._view(self.store.tickets.get(ticket["_id"]), "return_ticket")
+        return self._view(self.store.tickets.get(ticket["_id"]), "return_ticket", caller)
 
     # sync
 
@@ -272,7 +273,8 @@ class HotlineService:
         if call is None:
             raise CallNotFound(f"no call {request['call_id']}", [{"field": "call_id", "reason": "not found"}])
         ticket = self.store.tickets.get(call["ticket_id"])
-        admit("confirm_entered", self.actor(), ticket)
+        caller = self.actor()
+        admit("confirm_entered", caller, ticket)
         if call["state"] != "manual":
             raise NotReplayable(f"{call['_id']} is {call['state']}",
                                 [{"field": "call_id", "reason": f"is {call['state']}, not waiting to be entered"}])
@@ -283,7 +285,7 @@ class HotlineService:
         outbound.confirm_entered(self.store, call, answer if call["action"] == "extend" else {}, self.settings,
                                  self._system(), utcnow)
         self._catch_up()
-        return self._view(self.store.tickets.get(ticket["_id"]), "confirm_entered")
+        return self._view(self.store.tickets.get(ticket["_id"]), "confirm_entered", caller)
 
     @rpc(expected_exceptions=EXPECTED)
     def sync_state(self, **data) -> dict:

@@ -128,11 +128,14 @@ class FakeCases:
         self.cases: dict[str, dict] = {}
         self.calls: list[tuple[str, dict]] = []
         self.down = False
+        self.watch = None  # called with each method asked, when set
 
     def __call__(self, method: str, kwargs: Mapping) -> Any:
         if self.down:
             raise OtherServiceUnavailable("cases did not answer", [{"field": "case_id", "reason": "unavailable"}])
         self.calls.append((method, dict(kwargs)))
+        if self.watch is not None:
+            self.watch(method)
         if method == "report":
             ref = kwargs["external_ref"]
             if ref not in self.cases:

@@ -162,3 +162,21 @@ def test_a_reply_waits_for_the_signature(service_as, platform, run_timers, clock
     run_timers()
     taken = [kind for kind, _ in platform.taken.values()]
     assert taken == ["sign", "reply"]
+
+
+def test_what_a_callers_command_makes_of_owed_calls_goes_to_cases_as_the_service_and_the_read_is_the_callers(
+        service_as, platform, cases, clock, run_timers):
+    platform.feed = [ticket("A1"), ticket("A2")]
+    cases.down = True
+    run_timers()  # A1 and A2 are here; their cases wait for cases to answer
+    cases.down = False
+    clock.move(minutes=5)
+
+    secretary = service_as(SECRETARY)
+    seen_as = []
+    cases.watch = lambda method: seen_as.append((method, secretary.actor().who))
+    secretary.return_ticket(ticket_id="fake:A1", reason="不属本社区辖区")
+
+    assert ("report", "hotline") in seen_as and all(who == "hotline" for _, who in seen_as)
+    [read] = list(secretary.store.pii_reads.coll.find({"rpc": "return_ticket"}))
+    assert read["actor"]["who"] == "曾玉琴"
