@@ -16,7 +16,6 @@ from services.hotline.exceptions import ChangedMeanwhile
 from services.hotline.repository import HotlineStore
 from services.hotline.rounds import Map, run_round
 from services.hotline.settings import Settings
-from services.hotline.syncing import MAX_TRIES
 from shared.errors import InvalidTransition, LinliError, remote_code
 
 log = logging.getLogger(__name__)
@@ -47,6 +46,9 @@ def push_one(store: HotlineStore, send: Send, call: Mapping, settings: Settings,
         return "waiting"
     try:
         note = _make(store, send, call, ticket, clock)
+    except ChangedMeanwhile:  # the ticket kept changing: made again later (cases keys it by its request)
+        store.case_calls.postpone(call["_id"], holder, clock() + outbound.WAIT_FOR_TICKET, "ticket")
+        return "waiting"
     except (LinliError, RemoteError) as error:
         if remote_code(error) in REFUSALS:
             return _park(store, call, holder, f"cases refused {call['action']}: {error}", clock)
@@ -60,8 +62,8 @@ def _make(store: HotlineStore, send: Send, call: Mapping, ticket: Mapping, clock
     request_id = f"hotline:{call['_id']}"[:100] if call["action"] != "report" else None
     if call["action"] == "report":
         case = send("report", **tickets.case_report(ticket))
-        _keep_case(store, ticket["_id"], case, clock)
-        outbound.owe(store, store.tickets.get(ticket["_id"]), "sign", "received", clock())
+        _keep_case(store, ticket, case, clock)
+        outbound.owe(store, ticket, "sign", "received", clock())
         return f"case {case['case_id']}"
     try:
         if call["action"] == "evaluate":
@@ -92,19 +94,18 @@ def _state_of(error: BaseException) -> str | None:
     return (details or [{}])[0].get("current_state")
 
 
-def _keep_case(store: HotlineStore, ticket_id: str, case: Mapping, clock: Callable[[], datetime]) -> None:
-    """The ticket keeps its case's id, and lies where the case lies (its lineage)."""
+def _keep_case(store: HotlineStore, read: Mapping, case: Mapping, clock: Callable[[], datetime]) -> None:
+    """The ticket (`read`: as read before the call) keeps its case's id, and lies where the
+    case lies (its lineage)."""
     case_id = case["case_id"]
-    for _ in range(MAX_TRIES):
-        ticket = store.tickets.get(ticket_id)
+
+    def decide(ticket: dict) -> tuple[dict, list[dict]] | None:
         if ticket.get("case_id") == case_id:
-            return
-        try:
-            store.tickets.change(ticket, {"case_id": case_id, "lineage": list(case.get("lineage") or []),
-                                          "_history": {"at": clock(), "action": "case_opened", "case_id": case_id}})
-            return
-        except ChangedMeanwhile:
-            continue
+            return None
+        return {"case_id": case_id, "lineage": list(case.get("lineage") or []),
+                "_history": {"at": clock(), "action": "case_opened", "case_id": case_id}}, []
+
+    store.tickets.revise(read["_id"], decide, read)
 
 
 def _failed(store: HotlineStore, call: Mapping, holder: str, error: str, settings: Settings,

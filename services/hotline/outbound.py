@@ -20,15 +20,17 @@ from services.hotline.platform import Call, ManualEntry, Platform, PlatformDown,
 from services.hotline.repository import HotlineStore
 from services.hotline.rounds import Map, run_round
 from services.hotline.settings import Settings
-from services.hotline.syncing import MAX_TRIES, ticket_event
+from services.hotline.syncing import ticket_event
 
 log = logging.getLogger(__name__)
 METHODS = {"sign": "sign", "reply": "reply", "return": "return_ticket", "extend": "extend"}
 WAIT_FOR_SIGN = timedelta(seconds=3)
+WAIT_FOR_TICKET = timedelta(seconds=5)  # a ticket that kept changing: a dead writer's step is being finished
 
 
 def owe(store: HotlineStore, ticket: Mapping, action: str, cause: str, now: datetime, **args) -> dict:
-    """Queue one call for the ticket; the same `cause` queues it once."""
+    """Queue one call for the ticket (its `_id`, `platform` and `ticket_no` are what is read);
+    the same `cause` queues it once."""
     call = {"_id": f"{ticket['_id']}:{action}:{cause}"[:300], "ticket_id": ticket["_id"],
             "platform": ticket["platform"], "ticket_no": ticket["ticket_no"], "action": action, "at": now, **args}
     store.tickets.note_call(ticket["_id"], call["_id"])  # first: a call the ticket does not list is never made
@@ -81,7 +83,11 @@ def send_one(store: HotlineStore, adapter: Platform, call: Mapping, settings: Se
     except PlatformRefused as error:
         return park(store, call, holder, f"refused by the platform: {error}", actor, clock)
     answer = dict(answer or {})
-    _record(store, call, answer, settings, actor, clock)
+    try:
+        _record(store, call, answer, settings, actor, clock, ticket)
+    except ChangedMeanwhile:  # taken by the platform; made again later with its key, recorded then
+        store.calls.postpone(call["_id"], holder, clock() + WAIT_FOR_TICKET, "ticket")
+        return "waiting"
     store.calls.settle(call["_id"], holder, {"state": "done", "done_at": clock(), "answer": answer,
                                              "lease_until": None, "attempts": call["attempts"] + 1},
                        {"at": clock(), "outcome": "sent"})
@@ -115,26 +121,24 @@ def _owe_decision(store: HotlineStore, call: Mapping, answer: Mapping, clock: Ca
 
 
 def _record(store: HotlineStore, call: Mapping, answer: Mapping, settings: Settings, actor: Mapping,
-            clock: Callable[[], datetime]) -> None:
-    """The ticket records the call the platform took, once (by the call's id)."""
+            clock: Callable[[], datetime], read: Mapping | None = None) -> None:
+    """The ticket records the call the platform took, once (by the call's id); `read`: the
+    ticket as read before the call."""
     platform = settings.platform(call["platform"])
     if call["action"] == "extend" and answer.get("deadline"):
         answer = {**answer, "deadline_at": tickets.moment(answer["deadline"])}
-    for _ in range(MAX_TRIES):
-        ticket = store.tickets.get(call["ticket_id"])
+
+    def decide(ticket: dict) -> tuple[dict, list[dict]] | None:
         if any(entry.get("call_id") == call["_id"] for entry in ticket.get("history", [])):
-            return
+            return None
         changes = tickets.after_call(ticket, call["action"], call, answer, platform.limits, settings.calendar, clock())
-        events = []
-        if call["action"] == "reply":
-            events = [ticket_event("ticket_replied", {**ticket, **changes}, actor,
-                                   {"call_id": call["_id"], "result": call.get("result"),
-                                    "replies": len(changes["replies"])})]
-        try:
-            store.tickets.change(ticket, changes, events)
-            return
-        except ChangedMeanwhile:
-            continue
+        if call["action"] != "reply":
+            return changes, []
+        return changes, [ticket_event("ticket_replied", {**ticket, **changes}, actor,
+                                      {"call_id": call["_id"], "result": call.get("result"),
+                                       "replies": len(changes["replies"])})]
+
+    store.tickets.revise(call["ticket_id"], decide, read)
 
 
 def _failed(store: HotlineStore, call: Mapping, holder: str, error: str, settings: Settings, actor: Mapping,
@@ -161,20 +165,25 @@ def _failed(store: HotlineStore, call: Mapping, holder: str, error: str, setting
 
 def park(store: HotlineStore, call: Mapping, holder: str | None, reason: str, actor: Mapping,
          clock: Callable[[], datetime], attempts: int | None = None) -> str:
-    """Park the call with the reason, and say so on the ticket (`ticket_parked`)."""
-    now = clock()
+    """Park the call with the reason, and say so on the ticket (`ticket_parked`) first: a
+    process dying between the two parks the call again later, and the ticket says it once."""
+    now, logged = clock(), len(call.get("log") or [])  # `logged`: which parking of the call this is
+
+    def decide(ticket: dict) -> tuple[dict, list[dict]] | None:
+        if any(entry.get("parked_call") == call["_id"] and entry.get("logged") == logged
+               for entry in ticket.get("history", [])):
+            return None
+        entry = {"at": now, "action": "parked", "parked_call": call["_id"], "reason": reason[:300], "logged": logged}
+        return {"_history": entry}, [ticket_event("ticket_parked", ticket, actor, {
+            "kind": "call", "parked_id": call["_id"], "action": call["action"], "reason": reason[:1000]})]
+
+    try:
+        store.tickets.revise(call["ticket_id"], decide)
+    except ChangedMeanwhile:
+        store.calls.postpone(call["_id"], holder, now + WAIT_FOR_TICKET, "ticket")
+        return "waiting"
     store.calls.settle(call["_id"], holder, {"state": "parked", "reason": reason[:1000], "parked_at": now,
                                              "lease_until": None, "attempts": attempts or call["attempts"]},
                        {"at": now, "outcome": "parked", "error": reason[:300]})
     log.error("hotline: call %s parked: %s", call["_id"], reason)
-    for _ in range(MAX_TRIES):
-        ticket = store.tickets.get(call["ticket_id"])
-        entry = {"at": now, "action": "parked", "parked_call": call["_id"], "reason": reason[:300]}
-        event = ticket_event("ticket_parked", ticket, actor, {"kind": "call", "parked_id": call["_id"],
-                                                              "action": call["action"], "reason": reason[:1000]})
-        try:
-            store.tickets.change(ticket, {"_history": entry}, [event])
-            break
-        except ChangedMeanwhile:
-            continue
     return "parked"

@@ -10,10 +10,11 @@
 - `records`: what a platform sent that could not be used, parked with the reason;
 - `platforms`: per platform the pull's cursor, lease and outage state."""
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
+import eventlet
 from pymongo import ASCENDING, ReturnDocument
 from pymongo.collection import Collection
 from pymongo.database import Database
@@ -23,7 +24,26 @@ from shared.audit import PiiReads
 from shared.clock import utcnow
 from shared.journal import Journal
 from shared.requests import RequestLog
+from shared.resilience import backoff
 from shared.writes import insert_or_get, upsert_retrying
+
+MAX_TRIES = 12  # writers of one ticket at once: each decides again on the ticket as it is now
+
+
+def pause(seconds: float) -> None:
+    eventlet.sleep(seconds)
+
+
+def tries(count: int = MAX_TRIES) -> Iterator[int]:
+    """Tries at writing a document other writers change too, with a short growing pause between
+    two (about 3.5 s in all): a writer that died in the middle of a step holds the version it
+    took until the journal's sweep finishes the step, and a retry at once would only meet it
+    again."""
+    waits = backoff(0.02, 0.5)
+    for n in range(count):
+        if n:
+            pause(next(waits))
+        yield n
 
 
 def _split(changes: Mapping[str, Any]) -> tuple[dict, list]:
@@ -65,6 +85,25 @@ class Tickets:
         return {**ticket, **fields, "version": ticket["version"] + 1,
                 "history": [*ticket.get("history", []), *history]}
 
+    def revise(self, ticket_id: str, decide: Callable[[dict], tuple[Mapping, list[dict]] | None],
+               read: Mapping | None = None) -> dict | None:
+        """Write what `decide(ticket)` answers (the changes and their events; None: nothing to
+        write) on the ticket as it is now (first as `read`, when the caller has just read it),
+        deciding again when another writer took the version first. Answers the ticket written
+        (None when nothing was); `ChangedMeanwhile` when the ticket kept changing: nothing was
+        written, and the caller tries again later."""
+        for n in tries():
+            ticket = dict(read) if n == 0 and read is not None else self.get(ticket_id)
+            decided = decide(ticket)
+            if decided is None:
+                return None
+            changes, events = decided
+            try:
+                return self.change(ticket, changes, events)
+            except ChangedMeanwhile:
+                continue
+        raise ChangedMeanwhile(f"ticket {ticket_id} kept changing", [{"field": "ticket_id", "reason": "busy"}])
+
     def note_call(self, ticket_id: str, call_id: str) -> None:
         """Remember a call owed for the ticket (a path the journal never writes: no new version)."""
         self.coll.update_one({"_id": ticket_id}, {"$addToSet": {"call_ids": call_id}})
@@ -100,11 +139,9 @@ class Queue:
         self.hints = hints
 
     def owe(self, doc: Mapping[str, Any], now: datetime) -> tuple[dict, bool]:
-        """Queue a call once: a second `owe` of the same `_id` changes nothing."""
-        found = self.coll.find_one({"_id": doc["_id"]})
-        if found is not None:
-            return found, False
-        upsert_retrying(self.hints, doc["_id"], {"$set": {"due_at": now}, "$setOnInsert": {"since": now}})
+        """Queue a call once: a second `owe` of the same `_id` changes nothing. Its hint goes
+        first; one written for a call that was there already is dropped by the next scan."""
+        upsert_retrying(self.hints, doc["_id"], {"$setOnInsert": {"due_at": now, "since": now}})
         return insert_or_get(self.coll, {"state": "queued", "attempts": 0, "due_at": now, "created_at": now,
                                          "log": [], **doc})
 
@@ -128,16 +165,13 @@ class Queue:
         return sorted(calls, key=lambda c: (c["created_at"], c["_id"]))
 
     def take(self, call: Mapping, holder: str, now: datetime, lease: timedelta) -> dict | None:
-        """The call, held by `holder`, when nobody else holds it; None otherwise. Its hint is
-        looked at again when the lease runs out (a holder that died)."""
+        """The call, held by `holder`, when nobody else holds it; None otherwise. Its hint stays
+        due: a scan passes over a held call until its lease runs out (a holder that died)."""
         free = {"$or": [{"state": "queued"}, {"state": "sending", "lease_until": {"$lte": now}}]}
-        taken = self.coll.find_one_and_update({"_id": call["_id"], **free},
-                                              {"$set": {"state": "sending", "holder": holder,
-                                                        "lease_until": now + lease}},
-                                              return_document=ReturnDocument.AFTER)
-        if taken is not None:
-            self.hints.update_one({"_id": call["_id"]}, {"$set": {"due_at": now + lease}})
-        return taken
+        return self.coll.find_one_and_update({"_id": call["_id"], **free},
+                                             {"$set": {"state": "sending", "holder": holder,
+                                                       "lease_until": now + lease}},
+                                             return_document=ReturnDocument.AFTER)
 
     def settle(self, call_id: str, holder: str | None, change: Mapping[str, Any], entry: Mapping | None = None) -> bool:
         """Write how a try went, while `holder` still holds the call (any holder when None);

@@ -12,7 +12,7 @@ from datetime import datetime
 from services.hotline import tickets
 from services.hotline.exceptions import ChangedMeanwhile
 from services.hotline.platform import Page, Platform, PlatformDown, PlatformRefused
-from services.hotline.repository import HotlineStore
+from services.hotline.repository import HotlineStore, tries
 from services.hotline.rounds import Map
 from services.hotline.schemas import read_record
 from services.hotline.settings import PlatformSettings, Settings
@@ -22,7 +22,6 @@ from shared.events import envelope
 from shared.ids import derived_id
 
 log = logging.getLogger(__name__)
-MAX_TRIES = 10  # writers of one ticket at once: each decides again on the ticket as it is now
 
 
 @dataclass
@@ -91,7 +90,7 @@ class Intake:
 
     def _ticket(self, raw, record: dict) -> str:
         ticket_id = tickets.ticket_id(self.platform.name, record["ticket_no"])
-        for _ in range(MAX_TRIES):
+        for _ in tries():
             known = self.store.tickets.find(ticket_id)
             if known is None:
                 try:
@@ -120,7 +119,7 @@ class Intake:
 
     def _update(self, raw, record: dict) -> str:
         ticket_id = tickets.ticket_id(self.platform.name, record["ticket_no"])
-        for _ in range(MAX_TRIES):
+        for _ in tries():
             known = self.store.tickets.find(ticket_id)
             if known is None:
                 return self.park(raw, [{"field": "ticket_no", "reason": "no such ticket here yet; "
@@ -203,7 +202,11 @@ def pull(store: HotlineStore, adapter: Platform, platform: PlatformSettings, are
             failing = page is None
             if page is None:
                 break
-            intake.take(page.records, tally, side_by_side)
+            try:
+                intake.take(page.records, tally, side_by_side)
+            except ChangedMeanwhile as busy:  # the page is taken in again at the next pull, from the same cursor
+                log.warning("hotline: %s page left for the next pull: %s", platform.name, busy)
+                break
             cursor, pages = page.cursor, pages + 1
             if not store.platforms.advance(platform.name, holder, {"cursor": cursor, "last_pull_at": clock(),
                                                                    "lease_until": clock() + settings.lease}):

@@ -129,7 +129,8 @@ def test_a_thousand_tickets_through_repeats_a_kill_and_an_outage_end_as_a_thousa
             assert replies == {0: TICKETS - RESOLVED - 1, 1: RESOLVED, 2: 1}
             assert replies_during_outage == 0 and state["calls_during_outage"] > 0
             assert "received_at" in parked["reason"]
-            assert report["clean"] is True and report["tickets"] == TICKETS and report["platform_tickets"] == TICKETS
+            assert report["clean"] is True, report["rows"]
+            assert report["tickets"] == TICKETS and report["platform_tickets"] == TICKETS
             assert noisy_ticket["state"] == "closed" and len(noisy_ticket["replies"]) == 2
             timeline = [e["action"] for e in ops.cases.get_case(case_id=noisy_case)["timeline"]]
             assert timeline.count("resolve") == 2 and "evaluate" in timeline

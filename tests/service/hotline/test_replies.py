@@ -6,7 +6,9 @@ within its window."""
 
 import pytest
 
+from services.hotline import repository
 from shared.errors import InvalidTransition
+from shared.journal.records import step_key
 from tests.fakes.mongo import Died
 from tests.service.hotline.conftest import SECRETARY, case_event, ticket
 
@@ -115,6 +117,30 @@ def test_a_sender_dying_after_the_platform_took_the_call_sends_it_again_with_its
     run_timers()
     assert len(platform.calls("reply")) == 1 and platform.repeats == 1  # the same key: the platform dropped it
     assert len(service_as().get_ticket(ticket_id="fake:A1")["replies"]) == 1
+
+
+def test_a_reply_the_platform_took_while_a_dead_writer_held_the_tickets_next_version_is_recorded_once_later(
+        service_as, platform, broker, signed, db, clock, run_timers, monkeypatch):
+    pauses = []
+    monkeypatch.setattr(repository, "pause", pauses.append)
+    ticket_doc = db["tickets"].find_one({"_id": "fake:A1"})
+    held = step_key("tickets", "fake:A1", ticket_doc["version"] + 1)
+    db["journal_steps"].insert_one({"_id": held})  # a writer took the next version and died before writing it
+    service_as().on_case_resolved(case_event("case_resolved", "fake:A1", result="已处理"))
+
+    service_as().send_calls()
+    assert len(platform.calls("reply")) == 1 and len(pauses) == repository.MAX_TRIES - 1 and max(pauses) == 0.5
+    [call] = db["calls"].find({"action": "reply"})
+    assert call["state"] == "queued" and call["waiting_for"] == "ticket"  # not done: the ticket has not recorded it
+    assert service_as().get_ticket(ticket_id="fake:A1")["replies"] == []
+
+    db["journal_steps"].delete_one({"_id": held})  # the journal's sweep settled the dead writer's step
+    clock.move(seconds=5)
+    run_timers()
+    assert len(platform.calls("reply")) == 1 and platform.repeats == 1
+    view = service_as().get_ticket(ticket_id="fake:A1")
+    assert view["state"] == "replied" and len(view["replies"]) == 1
+    assert len(broker.of("ticket_replied")) == 1
 
 
 def test_an_extension_asked_on_the_case_is_decided_by_the_platforms_answer(service_as, platform, cases, signed,

@@ -3,7 +3,9 @@ come; a record that cannot be used is parked and the others flow on; the case is
 
 import pytest
 
+from services.hotline import repository
 from services.hotline.exceptions import OtherServiceUnavailable, UnknownPlatform
+from shared.journal.records import step_key
 from tests.fakes.mongo import Died
 from tests.service.hotline.conftest import OTHER_SECRETARY, SECRETARY, rework, survey, ticket
 from tests.service.notifications.conftest import FakeProxy
@@ -191,3 +193,23 @@ def test_a_process_dying_between_the_ticket_and_its_case_call_opens_the_case_whe
     run_timers()
     assert sorted(cases.cases) == ["fake:A1", "fake:A2"] and len(cases.of("report")) == 2
     assert sorted(c.ticket_no for c in platform.calls("sign")) == ["A1", "A2"]
+
+
+def test_a_page_whose_ticket_a_dead_writer_still_holds_is_taken_in_again_once_the_journal_settles_it(
+        service_as, platform, db, run_timers, monkeypatch):
+    monkeypatch.setattr(repository, "pause", lambda seconds: None)
+    platform.feed = [ticket("A1")]
+    run_timers()
+    held = step_key("tickets", "fake:A1", db["tickets"].find_one({"_id": "fake:A1"})["version"] + 1)
+    db["journal_steps"].insert_one({"_id": held})  # a writer took A1's next version and died before writing it
+    platform.feed += [ticket("A1", revision=2, content="补充：夜间仍有噪音"), ticket("A2")]
+
+    service_as().pull_platforms()
+    assert service_as().store.platforms.state("fake")["cursor"] == "1"  # the page is not done
+    assert service_as().get_ticket(ticket_id="fake:A1")["revision"] == 1
+
+    db["journal_steps"].delete_one({"_id": held})  # the journal's sweep settled the dead writer's step
+    run_timers()
+    assert service_as().store.platforms.state("fake")["cursor"] == "3"
+    assert service_as().get_ticket(ticket_id="fake:A1")["content"] == "补充：夜间仍有噪音"
+    assert service_as().get_ticket(ticket_id="fake:A2")["state"] == "signed"
