@@ -1,9 +1,9 @@
 """Session fixtures: a real broker and database for integration and e2e tests.
-
 Unit tests never touch these; the stack starts only when a test asks for it.
 """
 
 import contextlib
+import inspect
 import os
 from pathlib import Path
 
@@ -86,8 +86,8 @@ def service_processes_env(stack: Stack, name: str, **extra: str):
 
 
 def rpc_names(service_cls: type) -> set[str]:
-    """The names of a service class's `@rpc` entrypoints."""
-    return {name for name, method in vars(service_cls).items()
+    """The names of a service class's `@rpc` entrypoints, its own and those it inherits."""
+    return {name for name, method in inspect.getmembers(service_cls, inspect.isfunction)
             if any(isinstance(e, Rpc) for e in getattr(method, "nameko_entrypoints", ()))}
 
 

@@ -23,6 +23,7 @@ from shared.clock import utcnow
 from shared.errorlog import ErrorLog
 from shared.errors import EXPECTED
 from shared.mongo import MongoStore
+from shared.ops import JournalOps
 from shared.requests import once
 from shared.rpc import rpc
 from shared.schemas import StrictSchema
@@ -31,7 +32,7 @@ from shared.timers import configured_timer
 REPORT = schemas.Report()
 
 
-class CasesService:
+class CasesService(JournalOps):
     name = "cases"
     rights = RIGHTS  # who may call each RPC: checked before anything else
 
@@ -115,13 +116,6 @@ class CasesService:
         self.actor()
         StrictSchema().load_or_raise(data)
         return labels.catalogue(self.policy.taxonomy)
-
-    @rpc(expected_exceptions=EXPECTED)
-    def journal_state(self, **data) -> dict:
-        """Steps whose events may be unpublished and the oldest one's age (for ops)."""
-        self.actor()
-        StrictSchema().load_or_raise(data)
-        return self.store.journal.state()
 
     @rpc(expected_exceptions=EXPECTED)
     @once

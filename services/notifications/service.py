@@ -28,6 +28,7 @@ from shared.clock import utcnow
 from shared.consuming import IdempotentConsumer, consumes
 from shared.errors import EXPECTED
 from shared.mongo import MongoStore
+from shared.ops import ConsumerOps, JournalOps
 from shared.requests import once
 from shared.rpc import rpc
 from shared.timers import configured_timer
@@ -36,7 +37,7 @@ log = logging.getLogger(__name__)
 HOLDER = f"{socket.gethostname()}:{os.getpid()}"
 
 
-class NotificationsService:
+class NotificationsService(JournalOps, ConsumerOps):
     name = "notifications"
     rights = RIGHTS  # who may call each RPC: checked before anything else
 
@@ -191,28 +192,6 @@ class NotificationsService:
                 "urgencies": [{"code": c, "label": label} for c, label in triggers.URGENCY_LABELS.items()]}
 
     # ops
-
-    @rpc(expected_exceptions=EXPECTED)
-    def journal_state(self, **data) -> dict:
-        self.actor()
-        schemas.Nothing().load_or_raise(data)
-        return self.store.journal.state()
-
-    @rpc(expected_exceptions=EXPECTED)
-    def parked_events(self, **data) -> list:
-        self.actor()
-        return self.consumer.parked(schemas.ParkedQuery().load_or_raise(data)["handler"])
-
-    @rpc(expected_exceptions=EXPECTED)
-    def replay_parked(self, **data) -> list:
-        self.actor()
-        query = schemas.Replay().load_or_raise(data)
-        return self.consumer.replay(event_id=query["event_id"], handler=query["handler"])
-
-    @rpc(expected_exceptions=EXPECTED)
-    def consumer_counts(self, **data) -> dict:
-        self.actor()
-        return self.consumer.counts(schemas.ParkedQuery().load_or_raise(data)["handler"])
 
     # events
 

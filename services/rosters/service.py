@@ -14,6 +14,7 @@ from shared.actor import CurrentActor
 from shared.errorlog import ErrorLog
 from shared.errors import EXPECTED
 from shared.mongo import MongoStore
+from shared.ops import JournalOps
 from shared.requests import once
 from shared.rpc import rpc
 
@@ -23,7 +24,7 @@ UNIT_REF = schemas.UnitRef()
 NO_INPUT = schemas.NoInput()
 
 
-class RostersService:
+class RostersService(JournalOps):
     name = "rosters"
     rights = RIGHTS  # who may call each RPC: checked before anything else
 
@@ -147,13 +148,6 @@ class RostersService:
         self.actor()
         NO_INPUT.load_or_raise(data)
         return self.store.unit_cache_status()
-
-    @rpc(expected_exceptions=EXPECTED)
-    def journal_state(self, **data) -> dict:
-        """Steps whose events may be unpublished and the oldest one's age (for ops)."""
-        self.actor()
-        NO_INPUT.load_or_raise(data)
-        return self.store.journal.state()
 
     @rpc(expected_exceptions=EXPECTED)
     @once

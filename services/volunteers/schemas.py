@@ -208,10 +208,3 @@ class Nothing(StrictSchema):
     pass
 
 
-class Parked(StrictSchema):
-    handler = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=100))
-
-
-class Replay(StrictSchema):
-    event_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=100))
-    handler = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=100))

@@ -22,6 +22,7 @@ from shared.consuming import IdempotentConsumer, consumes, effect_id
 from shared.errorlog import ErrorLog
 from shared.errors import EXPECTED
 from shared.mongo import MongoStore
+from shared.ops import ConsumerOps, JournalOps
 from shared.privacy import sees_numbers
 from shared.requests import once
 from shared.rpc import rpc
@@ -30,7 +31,7 @@ from shared.timers import configured_timer
 log = logging.getLogger(__name__)
 
 
-class VolunteersService:
+class VolunteersService(JournalOps, ConsumerOps):
     name = "volunteers"
     rights = RIGHTS  # who may call each RPC: checked before anything else
 
@@ -293,28 +294,6 @@ class VolunteersService:
         return {"task_states": [{"code": c, "label": label} for c, label in taskflow.STATE_LABELS.items()],
                 "task_kinds": [{"code": c, "label": label} for c, label in taskflow.KINDS.items()],
                 "member_statuses": [{"code": c, "label": label} for c, label in STATUS_LABELS.items()]}
-
-    @rpc(expected_exceptions=EXPECTED)
-    def journal_state(self, **data) -> dict:
-        self.actor()
-        schemas.Nothing().load_or_raise(data)
-        return self.store.journal.state()
-
-    @rpc(expected_exceptions=EXPECTED)
-    def parked_events(self, **data) -> list:
-        self.actor()
-        return self.consumer.parked(schemas.Parked().load_or_raise(data)["handler"])
-
-    @rpc(expected_exceptions=EXPECTED)
-    def replay_parked(self, **data) -> list:
-        self.actor()
-        query = schemas.Replay().load_or_raise(data)
-        return self.consumer.replay(event_id=query["event_id"], handler=query["handler"])
-
-    @rpc(expected_exceptions=EXPECTED)
-    def consumer_counts(self, **data) -> dict:
-        self.actor()
-        return self.consumer.counts(schemas.Parked().load_or_raise(data)["handler"])
 
     # events and timers
 

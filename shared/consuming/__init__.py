@@ -1,7 +1,7 @@
 """The idempotent event consumer every service uses to react to other services' events.
 
-    class NotificationsService:
-        name = "notifications"
+    class NotificationsService(ConsumerOps):        # parked_events, replay_parked and
+        name = "notifications"                      # consumer_counts (shared/ops.py)
         consumer = IdempotentConsumer("NOTIFICATIONS_DB")
 
         @consumes("cases", "case_dispatched")
@@ -9,18 +9,6 @@
             notice_id = effect_id("notice", event)    # the same id on every run of this event
             ...                                       # insert_or_get(notices, {"_id": notice_id, ...})
             return {"notice_id": notice_id}           # recorded as the effect
-
-        @rpc
-        def parked_events(self, handler=None):
-            return self.consumer.parked(handler)
-
-        @rpc
-        def replay_parked(self, event_id=None, handler=None):
-            return self.consumer.replay(event_id=event_id, handler=handler)
-
-        @rpc
-        def consumer_counts(self, handler=None):
-            return self.consumer.counts(handler)
 
 What it promises. Each `@consumes` handler has its own durable queue on the publisher's event
 exchange, declared with its binding when the service starts (nameko 2.14's `event_handler`
