@@ -46,6 +46,7 @@ from shared.events import envelope
 from shared.journal import Journal
 from tests.conftest import rpc_names
 from tests.fakes.clock import Clock
+from tests.fakes.consumer import PassThrough
 from tests.fakes.mongo import Died, FakeDatabase, Fuse
 from tests.fuzzing import Crash, Drawn, Samples, StrayWrite, Tally, arguments, fuzz_settings, input_schema, judge
 from tests.hotline_export import AREA_CODE, hotline_export
@@ -53,7 +54,6 @@ from tests.service.cases.making import case_in
 from tests.service.conftest import POLICY, UNMASK_ROLES
 from tests.service.fakes import FakeActorAccess, FakeCasesStore
 from tests.service.hotline import conftest as hotlining
-from tests.service.hotline.test_bad_input import NothingParked
 from tests.service.notifications import conftest as notifying
 from tests.service.rosters.conftest import MONDAY_MORNING, OPS, Broker, kept, process, worker
 from tests.service.street import KANG, LIU_HONG, jiayuan_roster
@@ -234,7 +234,7 @@ class VolunteersWorld:
         service = worker_factory(VolunteersService, store=store, actor=FakeActorAccess(actor),
                                  settings=volunteering.SETTINGS, config=volunteering.CONFIG, rosters=None, cases=None,
                                  error_log=None)
-        service.consumer = volunteering.PassThrough(service)
+        service.consumer = PassThrough(service)
         service._people = lambda: self.people
         service._send_as = self.cases.as_team
         return service
@@ -297,7 +297,7 @@ class NotificationsWorld:
                                  config=notifying.CONFIG, rosters=notifying.FakeProxy(notifying.rosters_answer),
                                  volunteers=notifying.FakeProxy(notifying.volunteers_answer),
                                  cases=notifying.FakeProxy(notifying.FakeCases()))
-        service.consumer = notifying.PassThrough(service)
+        service.consumer = PassThrough(service)
         return service
 
     def schema(self, rpc: str) -> Schema | None:
@@ -373,7 +373,7 @@ class HotlineWorld:
                                  cases=notifying.FakeProxy(self.cases),
                                  rosters=notifying.FakeProxy(hotlining.rosters_answer), areas=Areas(60),
                                  pool=SimpleNamespace(imap=map))
-        service.consumer = NothingParked(service)
+        service.consumer = PassThrough(service)
         return service
 
     def schema(self, rpc: str) -> Schema | None:

@@ -23,10 +23,10 @@ from services.hotline.repository import JOURNAL, HotlineStore
 from services.hotline.service import HotlineService
 from services.hotline.settings import Limits, PlatformSettings, Retry, Settings
 from shared.actor import Actor
-from shared.consuming.runner import handlers_of
 from shared.errors import InvalidTransition, NotFound
 from shared.events import envelope
 from shared.journal import Journal
+from tests.fakes.consumer import PassThrough
 from tests.fakes.mongo import FakeDatabase, Fuse
 from tests.service.fakes import Clock, FakeActorAccess
 from tests.service.notifications.conftest import FakeProxy
@@ -172,15 +172,6 @@ def rosters_answer(method: str, kwargs: Mapping) -> Any:
         return {"unit_id": kwargs["unit_id"], "name": {"unit_jiayuan": "嘉园社区"}.get(kwargs["unit_id"], "某社区")}
     raise NotImplementedError(method)
 
-
-class PassThrough:
-    """Stands for the idempotent consumer: runs the handler as written, every time."""
-
-    def __init__(self, service):
-        self.service = service
-
-    def handle(self, handler: str, event: dict):
-        return handlers_of(HotlineService)[handler](self.service, event)
 
 
 @pytest.fixture

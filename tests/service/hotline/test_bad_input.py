@@ -15,8 +15,9 @@ from services.hotline.settings import Limits, PlatformSettings, Settings
 from shared.errors import ValidationFailed
 from shared.schemas import MAX_OFFSET
 from tests.conftest import rpc_names
+from tests.fakes.consumer import PassThrough
 from tests.hotline_export import AREA_CODE, hotline_export
-from tests.service.hotline.conftest import OPS, PassThrough, case_event, ticket
+from tests.service.hotline.conftest import OPS, case_event, ticket
 from tests.service.rosters.conftest import kept
 
 PERIOD = {"date_from": "2026-12-01", "date_to": "2026-12-31"}
@@ -134,19 +135,6 @@ ROWS = [
 ]
 
 
-class NothingParked(PassThrough):
-    """Stands for the idempotent consumer: runs the handler as written, and its ledger answers
-    as an empty one (no event parked, none to replay, nothing counted)."""
-
-    def parked(self, handler: str | None = None) -> list:
-        return []
-
-    def replay(self, event_id: str | None = None, handler: str | None = None) -> list:
-        return []
-
-    def counts(self, handler: str | None = None) -> dict:
-        return {}
-
 
 @pytest.fixture
 def settings(settings) -> Settings:
@@ -164,7 +152,7 @@ def service_as(service_as):
     def worker(actor=OPS) -> HotlineService:
         service = service_as(actor)
         service.adapters = {**service.adapters, "export": export}
-        service.consumer = NothingParked(service)
+        service.consumer = PassThrough(service)
         return service
 
     return worker

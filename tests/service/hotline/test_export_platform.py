@@ -15,9 +15,10 @@ from services.hotline.platforms.spreadsheet import SpreadsheetPlatform
 from services.hotline.service import HotlineService
 from services.hotline.settings import Limits, PlatformSettings, Settings
 from shared.errors import ValidationFailed
+from tests.fakes.consumer import PassThrough
 from tests.hotline_export import AREA_CODE, hotline_export
 from tests.service.fakes import FakeActorAccess
-from tests.service.hotline.conftest import OPS, SECRETARY, PassThrough, case_event, rosters_answer
+from tests.service.hotline.conftest import OPS, SECRETARY, case_event, rosters_answer
 from tests.service.notifications.conftest import FakeProxy
 
 

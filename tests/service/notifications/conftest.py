@@ -21,9 +21,9 @@ from services.notifications.repository import JOURNAL, NotificationsStore
 from services.notifications.service import NotificationsService
 from services.notifications.settings import Settings
 from shared.actor import Actor
-from shared.consuming.runner import handlers_of
 from shared.errors import NotFound
 from shared.journal import Journal
+from tests.fakes.consumer import PassThrough
 from tests.fakes.mongo import FakeDatabase, Fuse
 from tests.service.fakes import Clock, FakeActorAccess
 from tests.service.rosters.conftest import Broker
@@ -204,24 +204,6 @@ def channels() -> dict[str, FakeChannel]:
 def cases() -> FakeCases:
     return FakeCases()
 
-
-class PassThrough:
-    """Stands for the idempotent consumer: runs the handler as written, every time."""
-
-    def __init__(self, service):
-        self.service = service
-
-    def handle(self, handler: str, event: dict):
-        return handlers_of(NotificationsService)[handler](self.service, event)
-
-    def parked(self, handler: str | None = None) -> list:
-        return []
-
-    def replay(self, event_id: str | None = None, handler: str | None = None) -> list:
-        return []
-
-    def counts(self, handler: str | None = None) -> dict:
-        return {}
 
 
 @pytest.fixture

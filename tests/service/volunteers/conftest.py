@@ -17,9 +17,9 @@ from services.volunteers.repository import JOURNAL, VolunteersStore
 from services.volunteers.service import VolunteersService
 from services.volunteers.settings import Settings
 from shared.actor import Actor
-from shared.consuming.runner import handlers_of
 from shared.errors import field_error
 from shared.journal import Journal
+from tests.fakes.consumer import PassThrough
 from tests.fakes.mongo import FakeDatabase, Fuse
 from tests.service.fakes import Clock, FakeActorAccess
 from tests.service.rosters.conftest import Broker
@@ -113,25 +113,6 @@ class FakeCases:
         """The case steps sent, in order, without `get_case`."""
         return [(method, arguments) for _, method, arguments in self.calls if method != "get_case"]
 
-
-class PassThrough:
-    """Stands for the idempotent consumer: runs the handler as written, every time (so a test
-    sees what the handler itself does with a repeat), and has no event parked."""
-
-    def __init__(self, service: VolunteersService):
-        self.service = service
-
-    def handle(self, handler: str, event: dict):
-        return handlers_of(VolunteersService)[handler](self.service, event)
-
-    def parked(self, handler: str | None = None) -> list:
-        return []
-
-    def replay(self, event_id: str | None = None, handler: str | None = None) -> list:
-        return []
-
-    def counts(self, handler: str | None = None) -> dict:
-        return {}
 
 
 @pytest.fixture
