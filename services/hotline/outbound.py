@@ -5,7 +5,7 @@ platform takes it, once in effect:
   marked done only after the ticket recorded it (a sender dying between the two sends it again
   with that key, and the ticket records it once, by the call's id);
 - a platform that does not answer is left alone for a growing, jittered pause, and each call
-  counts its failed tries; after `Retry.attempts` the call is parked with the reason, visible
+  counts its failed tries; after `Settings.retry.attempts` the call is parked with the reason, visible
   and replayable, never tried forever;
 - a call the platform refuses is parked at once with the platform's reason;
 - nothing but a sign or a return goes before the ticket is signed."""

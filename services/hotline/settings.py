@@ -2,12 +2,12 @@
 platforms it syncs with, their time limits, how outbound calls are retried, how platform
 categories become case categories, and the appraisal rates' formulas."""
 
-import random
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 
 from services.hotline.kpis import check_formulas
+from shared.retrying import RetryPolicy
 from shared.workdays import WorkCalendar
 
 #: Time limits as published local rules set them: sign within hours of receipt; reply within
@@ -80,24 +80,14 @@ class PlatformSettings:
     page_size: int = 100
 
 
-@dataclass(frozen=True)
-class Retry:
-    first: timedelta = timedelta(seconds=2)
-    most: timedelta = timedelta(minutes=2)
-    attempts: int = 12  # tries of one outbound call before it is parked (about 15 minutes at the defaults)
-    jitter: float = 0.5  # each wait stretched by up to half again
-
-    def wait(self, failures: int, rng: random.Random | None = None) -> timedelta:
-        """The wait after the `failures`-th failure: first, doubling, capped, jittered."""
-        base = min(self.first * (2 ** max(failures - 1, 0)), self.most)
-        return base * (1 + (rng or random).uniform(0, self.jitter))
-
+#: Tries of one outbound call before it is parked: about 15 minutes at these waits.
+RETRY = RetryPolicy(attempts=12, first=timedelta(seconds=2), most=timedelta(minutes=2))
 
 @dataclass(frozen=True)
 class Settings:
     platforms: Mapping[str, PlatformSettings] = field(default_factory=dict)
     calendar: WorkCalendar = field(default_factory=WorkCalendar)
-    retry: Retry = field(default_factory=Retry)
+    retry: RetryPolicy = RETRY
     category_keywords: Mapping[str, list[str]] = field(default_factory=lambda: DEFAULT_CATEGORY_KEYWORDS)
     kpis: Mapping[str, Mapping] = field(default_factory=lambda: DEFAULT_KPIS)
     unmask_roles: tuple[str, ...] = ("secretary", "grid_worker", "duty_officer", "admin")
@@ -124,9 +114,9 @@ class Settings:
         return cls(
             platforms=platforms,
             calendar=WorkCalendar.from_config(config.get("HOLIDAYS") or (), config.get("WORKDAYS") or ()),
-            retry=Retry(first=timedelta(seconds=float(config.get("RETRY_FIRST_SECONDS", 2))),
-                        most=timedelta(seconds=float(config.get("RETRY_MAX_SECONDS", 120))),
-                        attempts=int(config.get("RETRY_ATTEMPTS", 12))),
+            retry=RetryPolicy(first=timedelta(seconds=float(config.get("RETRY_FIRST_SECONDS", 2))),
+                              most=timedelta(seconds=float(config.get("RETRY_MAX_SECONDS", 120))),
+                              attempts=int(config.get("RETRY_ATTEMPTS", 12))),
             category_keywords=config.get("CATEGORY_KEYWORDS") or DEFAULT_CATEGORY_KEYWORDS,
             kpis=formulas,
             unmask_roles=tuple(config.get("UNMASK_ROLES") or cls.unmask_roles),

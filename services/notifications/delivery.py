@@ -10,22 +10,11 @@ good; `reason` says why). A parked message is replayed from its first channel.""
 import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
+
+from shared.retrying import RetryPolicy
 
 INBOX = "inbox"
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    attempts: int = 5  # sends on one channel before it is given up for this message
-    first: timedelta = timedelta(seconds=2)
-    most: timedelta = timedelta(minutes=10)
-    jitter: float = 0.5  # each wait is stretched by up to half again
-
-    def wait(self, failures: int, rng: random.Random | None = None) -> timedelta:
-        """The wait after the `failures`-th failure on a channel: first, doubling, capped, jittered."""
-        base = min(self.first * (2 ** max(failures - 1, 0)), self.most)
-        return base * (1 + (rng or random).uniform(0, self.jitter))
 
 
 def channels_for(preferred: Sequence[str], addresses: Mapping[str, str], needs: Mapping[str, str | None]) -> list[str]:

@@ -21,6 +21,7 @@ from services.notifications.repository import NotificationsStore
 from services.notifications.templates import digest
 from shared.events import envelope
 from shared.ids import derived_id
+from shared.retrying import RetryPolicy
 
 log = logging.getLogger(__name__)
 SYSTEM = {"who": "notifications", "role": "system", "jurisdiction": []}
@@ -31,7 +32,7 @@ class Sender:
     store: NotificationsStore
     channels: Mapping[str, Any]  # enabled push channels by name
     limits: Mapping[str, int | None]  # sends per minute by channel
-    policy: delivery.RetryPolicy
+    policy: RetryPolicy
     lease: timedelta
     clock: Callable[[], datetime]
     spawn: Callable[..., Any] | None = None  # run sends side by side (a green pool's `spawn`)

@@ -5,9 +5,9 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from services.notifications.delivery import RetryPolicy
 from services.notifications.templates import TEMPLATES, check_catalogue
 from services.notifications.windows import DEFAULT_ZONE
+from shared.retrying import RetryPolicy
 
 
 @dataclass(frozen=True)

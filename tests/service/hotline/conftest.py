@@ -21,11 +21,12 @@ from services.hotline.exceptions import OtherServiceUnavailable
 from services.hotline.platform import Call, ManualEntry, Page, PlatformDown, PlatformRefused
 from services.hotline.repository import JOURNAL, HotlineStore
 from services.hotline.service import HotlineService
-from services.hotline.settings import Limits, PlatformSettings, Retry, Settings
+from services.hotline.settings import Limits, PlatformSettings, Settings
 from shared.actor import Actor
 from shared.errors import InvalidTransition, NotFound
 from shared.events import envelope
 from shared.journal import Journal
+from shared.retrying import RetryPolicy
 from tests.fakes.consumer import PassThrough
 from tests.fakes.mongo import FakeDatabase, Fuse
 from tests.service.fakes import Clock, FakeActorAccess
@@ -210,7 +211,7 @@ def cases() -> FakeCases:
 def settings() -> Settings:
     areas = {"JY": "雨花区/左家塘街道/嘉园社区", "LF": "unit_lianfu", "GONE": "雨花区/左家塘街道/旧社区"}
     fake = PlatformSettings(name="fake", adapter="fake", options={}, areas=areas, limits=Limits(), page_size=50)
-    return Settings(platforms={"fake": fake}, retry=Retry(first=timedelta(seconds=2), most=timedelta(seconds=60),
+    return Settings(platforms={"fake": fake}, retry=RetryPolicy(first=timedelta(seconds=2), most=timedelta(seconds=60),
                                                           attempts=5, jitter=0.0))
 
 

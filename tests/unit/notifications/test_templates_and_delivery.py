@@ -8,9 +8,10 @@ import pytest
 
 from services.notifications import delivery
 from services.notifications.templates import TEMPLATES, BadTemplate, check_catalogue, digest, masked, render
+from shared.retrying import RetryPolicy
 
 NOW = datetime(2026, 12, 1, 5, tzinfo=UTC)
-POLICY = delivery.RetryPolicy(attempts=4, first=timedelta(seconds=2), most=timedelta(seconds=30), jitter=0.5)
+POLICY = RetryPolicy(attempts=4, first=timedelta(seconds=2), most=timedelta(seconds=30), jitter=0.5)
 NEEDS = {"sms": "phone", "email": "email", "wecom_robot": None, "wecom_app": "wecom_user"}
 
 
