@@ -39,7 +39,8 @@ LEVELS: dict[str, str] = {
 STATES: dict[str, str] = {
     "reported": "已上报", "self_resolved": "已自行解决", "escalated": "已上交", "triaged": "已分拨",
     "dispatched": "已派单", "accepted": "已接单", "in_progress": "处理中", "resolved": "已办结", "closed": "已销号",
-    "reopened": "已重办", "duplicate": "重复件", "suspended": "已挂起", "scheduled": "待召开", "held": "已召开",
+    "reopened": "已重办", "duplicate": "重复件", "sent_back": "已退回", "suspended": "已挂起", "scheduled": "待召开",
+    "held": "已召开",
     "applicant": "申请中", "screened": "已审核", "appointed": "已聘任", "ended": "已结束",
     "open": "待认领", "claimed": "已认领", "completed": "已完成", "could_not_complete": "未能完成",
     "cancelled": "已取消", "applied": "待审核", "active": "在册", "rejected": "未通过", "paused": "暂停",

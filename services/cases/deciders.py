@@ -175,6 +175,12 @@ def mark_duplicate(case: Mapping, data: Mapping, now: datetime, policy: CasePoli
     step.detail["duplicate_of"] = data["duplicate_of"]
 
 
+def send_back(case: Mapping, data: Mapping, now: datetime, policy: CasePolicy, step: Step) -> None:
+    """退回来源: not this community's to handle; back to where it came from, with the reason."""
+    step.changes.update({"sent_back_reason": data["reason"], "sent_back_at": now})
+    step.detail["reason"] = data["reason"]
+
+
 def flag_overdue(case: Mapping, data: Mapping, now: datetime, policy: CasePolicy, step: Step) -> None:
     """Supervision one level further up the responsible chain (督办): `supervision_level` is
     the level to reach, `supervisors` who supervises there, `kinds` the deadlines passed. A

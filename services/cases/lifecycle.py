@@ -7,7 +7,7 @@ state it leads to, the event it causes, its decider, the input schema of its RPC
     dispatched/accepted ─return_case→ escalated
     accepted/in_progress ─progress/mediate→ in_progress ─resolve→ resolved ─evaluate→ closed | reopened
     reopened ─triage→ triaged …;  active ─suspend→ suspended ─resume→ (where it was)
-    reported/escalated/triaged ─mark_duplicate→ duplicate
+    reported/escalated/triaged ─mark_duplicate→ duplicate;  ─send_back (reason)→ sent_back (退回来源)
     reported/active/suspended ─link_meeting→ (unchanged); not ended ─post_meeting_outcome/payment→ (unchanged)
 """
 
@@ -35,6 +35,7 @@ from services.cases.deciders import (
     resume,
     return_case,
     self_resolve,
+    send_back,
     suspend,
     triage,
 )
@@ -46,7 +47,7 @@ __all__ = ["ACTIVE", "COMMANDS", "STATE_LABELS", "STATES", "TERMINAL", "Command"
 
 ACTIVE = frozenset({"escalated", "triaged", "dispatched", "accepted", "in_progress", "reopened"})
 AWAITING_VERDICT = frozenset({"self_resolved", "resolved"})
-TERMINAL = frozenset({"closed", "duplicate"})
+TERMINAL = frozenset({"closed", "duplicate", "sent_back"})
 STATES = frozenset({"reported", "suspended"}) | ACTIVE | AWAITING_VERDICT | TERMINAL
 UNASSIGNED = frozenset({"reported", "escalated", "triaged"})
 HANDLING = frozenset({"dispatched", "accepted", "in_progress"})
@@ -86,6 +87,7 @@ COMMANDS: dict[str, Command] = {  # name: Command(sources, target, event, decide
     "request_extension": Command(HANDLING, None, "case_extension_requested", request_extension, "RequestExtension"),
     "decide_extension": Command(HANDLING, None, "case_extension_decided", decide_extension, "DecideExtension"),
     "mark_duplicate": Command(UNASSIGNED, "duplicate", "case_marked_duplicate", mark_duplicate, "MarkDuplicate"),
+    "send_back": Command(UNASSIGNED, "sent_back", "case_sent_back", send_back, "Reason"),
     "flag_overdue": Command(ACTIVE, None, "case_overdue", flag_overdue, None),
     "link_meeting": Command(ACTIVE | {"reported", "suspended"}, None, "case_meeting_linked", link_meeting, None),
     "post_meeting_outcome": Command(STATES - TERMINAL, None, "case_meeting_recorded", post_meeting_outcome, None),
@@ -97,7 +99,7 @@ COMMANDS: dict[str, Command] = {  # name: Command(sources, target, event, decide
 STATE_LABELS: dict[str, str] = {
     "reported": "已登记", "escalated": "已上报", "triaged": "已研判", "dispatched": "已交办", "accepted": "已受理",
     "in_progress": "办理中", "suspended": "已挂起", "self_resolved": "已自行解决", "resolved": "已办结",
-    "reopened": "重新办理", "closed": "已销号", "duplicate": "重复件",
+    "reopened": "重新办理", "closed": "已销号", "duplicate": "重复件", "sent_back": "已退回",
 }
 
 

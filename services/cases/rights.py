@@ -21,6 +21,7 @@ RIGHTS = Rights("cases", {
     "triage": STAFF,
     "dispatch": STAFF,
     "mark_duplicate": STAFF,
+    "send_back": STAFF,
     "suspend": STAFF,
     "resume": STAFF,
     "decide_extension": STAFF,

@@ -105,6 +105,10 @@ CASES = [
     ("mark_duplicate", {"case_id": "case_nowhere", "duplicate_of": "@case:reported"}, CaseNotFound, "case_id"),
     ("mark_duplicate", {"case_id": "@case:dispatched", "duplicate_of": "@case:reported"},
      InvalidTransition, "state"),
+    ("send_back", {"case_id": "@case:reported"}, ValidationFailed, "reason"),
+    ("send_back", {"case_id": "case_nowhere", "reason": "属联福社区辖区"}, CaseNotFound, "case_id"),
+    ("send_back", {"case_id": "@case:dispatched", "reason": "属联福社区辖区"}, InvalidTransition, "state"),
+    ("send_back", {"case_id": "@case:closed", "reason": "属联福社区辖区"}, InvalidTransition, "state"),
     ("get_case", {}, ValidationFailed, "case_id"),
     ("get_case", {"case_id": "case_nowhere"}, CaseNotFound, "case_id"),
     ("search", {"limit": 0}, ValidationFailed, "limit"),
@@ -155,8 +159,8 @@ CASES = [
 ]
 RPCS = ["report", "self_resolve", "escalate", "triage", "dispatch", "accept", "return_case", "progress", "mediate",
         "resolve", "evaluate", "suspend", "resume", "request_extension", "decide_extension", "mark_duplicate",
-        "get_case", "search", "stats", "schedule_meeting", "record_meeting", "record_payment", "get_meeting",
-        "journal_state", "labels"]
+        "send_back", "get_case", "search", "stats", "schedule_meeting", "record_meeting", "record_payment",
+        "get_meeting", "journal_state", "labels"]
 
 
 @pytest.fixture(scope="module")

@@ -90,6 +90,8 @@ ROWS = [
     ("request_extension", {"case_id": CASE, "working_days": 3}, "reason"),
     ("decide_extension", {"case_id": CASE}, "granted"),
     ("mark_duplicate", {"case_id": CASE}, "duplicate_of"),
+    ("send_back", {"case_id": CASE}, "reason"),
+    ("send_back", {"case_id": CASE, "reason": ""}, "reason"),
     ("get_case", {}, "case_id"),
     ("get_case", {"case_id": 42}, "case_id"),
     ("search", {"limit": 0}, "limit"),

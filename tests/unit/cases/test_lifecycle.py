@@ -40,6 +40,7 @@ ALLOWED = {
     "request_extension": {"dispatched", "accepted", "in_progress"},
     "decide_extension": {"dispatched", "accepted", "in_progress"},
     "mark_duplicate": {"reported", "escalated", "triaged"},
+    "send_back": {"reported", "escalated", "triaged"},
 }
 
 #: Plausible arguments for each command, as the RPC schemas hand them over.
@@ -62,6 +63,7 @@ DATA = {
     "request_extension": {"working_days": 3, "reason": "需要协调燃气公司一起施工"},
     "decide_extension": {"granted": True, "note": None},
     "mark_duplicate": {"duplicate_of": "case_jc2_first"},
+    "send_back": {"reason": "属联福社区辖区，退回12345"},
 }
 
 
@@ -91,13 +93,16 @@ ALLOWED_STEPS = [
     ("reported", "self_resolve", "self_resolved"),
     ("reported", "escalate", "escalated"),
     ("reported", "mark_duplicate", "duplicate"),
+    ("reported", "send_back", "sent_back"),
     ("escalated", "triage", "triaged"),
     ("escalated", "mark_duplicate", "duplicate"),
+    ("escalated", "send_back", "sent_back"),
     ("escalated", "suspend", "suspended"),
     ("reopened", "triage", "triaged"),
     ("reopened", "suspend", "suspended"),
     ("triaged", "dispatch", "dispatched"),
     ("triaged", "mark_duplicate", "duplicate"),
+    ("triaged", "send_back", "sent_back"),
     ("triaged", "suspend", "suspended"),
     ("dispatched", "accept", "accepted"),
     ("dispatched", "return_case", "escalated"),
@@ -160,7 +165,7 @@ def test_a_command_the_state_does_not_allow_is_an_invalid_transition_naming_the_
     assert command in raised.value.message
 
 
-@pytest.mark.parametrize("state", ["closed", "duplicate"])
+@pytest.mark.parametrize("state", ["closed", "duplicate", "sent_back"])
 def test_a_case_in_an_end_state_accepts_no_command_at_all(state):
     allowed = [command for command in lifecycle.COMMANDS if lifecycle.allowed(state, command)]
 
@@ -372,6 +377,16 @@ def test_a_duplicate_points_at_the_first_report_of_the_same_problem():
 
     assert step.to_state == "duplicate"
     assert step.changes["duplicate_of"] == "case_jc2_first"
+
+
+def test_a_case_sent_back_keeps_the_reason_and_its_event_carries_it():
+    case = case_in("triaged")
+
+    step = lifecycle.decide(case, "send_back", {"reason": "属联福社区辖区，退回12345"}, NOW, POLICY)
+
+    assert (step.to_state, step.events) == ("sent_back", ["case_sent_back"])
+    assert step.changes["sent_back_reason"] == step.detail["reason"] == "属联福社区辖区，退回12345"
+    assert "sent_back" in lifecycle.TERMINAL
 
 
 def test_deciding_a_step_leaves_the_case_it_was_given_as_it_was():

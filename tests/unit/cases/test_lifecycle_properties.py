@@ -56,6 +56,7 @@ PAYLOADS = {
     "request_extension": st.fixed_dictionaries({"working_days": st.integers(1, 30), "reason": st.just("需协调施工")}),
     "decide_extension": st.fixed_dictionaries({"granted": st.booleans(), "note": notes}),
     "mark_duplicate": st.fixed_dictionaries({"duplicate_of": st.sampled_from(["case_jc2_first", CASE_ID])}),
+    "send_back": st.fixed_dictionaries({"reason": st.just("属联福社区辖区，退回12345")}),
     "flag_overdue": st.fixed_dictionaries({"kinds": st.sampled_from([["response"], ["resolution"],
                                                                       ["resolution", "response"]]),
                                            "supervision_level": st.integers(1, 3),

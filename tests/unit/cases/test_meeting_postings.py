@@ -35,7 +35,7 @@ def test_each_share_paid_is_posted_once():
     assert again is None
 
 
-@pytest.mark.parametrize("state", ["closed", "duplicate"])
+@pytest.mark.parametrize("state", ["closed", "duplicate", "sent_back"])
 def test_an_ended_case_takes_no_posting(state):
     with pytest.raises(InvalidTransition):
         lifecycle.decide(case_in(state), "post_meeting_outcome", OUTCOME, NOW, POLICY)
