@@ -76,17 +76,17 @@ def bare_signs(api: str, ticket_nos: list[str], clients: int, warmup: int, names
 
 
 def ticket_times(hotline, platform: str, ticket_nos: list[str]) -> dict:
-    """Each ticket read back (`get_ticket`): first seen, case opened, sign sent; the span from
+    """Each ticket read back (`get_ticket`): first seen, case opened, sign recorded; the span from
     the first ticket seen to the last sign, and the spread of each stage per ticket."""
     seen, opened, signed = [], [], []
     for ticket_no in ticket_nos:
         ticket = hotline.get_ticket(ticket_id=f"{platform}:{ticket_no}")
         assert ticket["case_id"], ticket
-        [sign] = [call for call in ticket["calls"] if call["action"] == "sign" and call["state"] == "done"]
+        [sign] = [entry for entry in ticket["history"] if entry["action"] == "sign"]
         [case] = [entry for entry in ticket["history"] if entry["action"] == "case_opened"]
         seen.append(datetime.fromisoformat(ticket["first_seen_at"]))
         opened.append(datetime.fromisoformat(case["at"]))
-        signed.append(datetime.fromisoformat(sign["done_at"]))
+        signed.append(datetime.fromisoformat(sign["at"]))
     span = (max(signed) - min(seen)).total_seconds()
 
     def ms(starts: list[datetime], ends: list[datetime]) -> list[float]:

@@ -26,16 +26,19 @@ Send = Callable[..., dict]  # send(method, **arguments): one cases RPC as the ho
 
 
 def push_due(store: HotlineStore, send: Send, settings: Settings, holder: str, clock: Callable[[], datetime],
-             limit: int = 200, side_by_side: Map = map) -> dict[str, int]:
+             limit: int = 200, side_by_side: Map = map, sign: outbound.Sign | None = None) -> dict[str, int]:
     """Make the calls that are due, oldest first: different tickets' side by side (`side_by_side`:
-    a green pool's `imap`), one ticket's in order; once cases fails to answer, the rest wait."""
-    return run_round(store.case_calls.due(clock(), limit),
-                     lambda call: push_one(store, send, call, settings, holder, clock),
+    a green pool's `imap`), one ticket's in order; once cases fails to answer, the rest wait.
+    A ticket whose case is opened is then signed (`sign`: `outbound.signer`; without it, the
+    signature is owed to the platform's queue)."""
+    calls = store.case_calls.due(clock(), limit)
+    sign = sign or outbound.owing(store, clock)
+    return run_round(calls, lambda call: push_one(store, send, call, settings, holder, clock, sign),
                      lambda call, outcome: outcome == "failed", side_by_side)
 
 
 def push_one(store: HotlineStore, send: Send, call: Mapping, settings: Settings, holder: str,
-             clock: Callable[[], datetime]) -> str:
+             clock: Callable[[], datetime], sign: outbound.Sign) -> str:
     """`done`, `waiting`, `failed`, `parked` or `busy`."""
     call = store.case_calls.take(call, holder, clock(), settings.lease)
     if call is None:
@@ -45,7 +48,7 @@ def push_one(store: HotlineStore, send: Send, call: Mapping, settings: Settings,
         store.case_calls.postpone(call["_id"], holder, clock() + WAIT_FOR_CASE, "case")
         return "waiting"
     try:
-        note = _make(store, send, call, ticket, clock)
+        note = _make(store, send, call, ticket, clock, sign)
     except ChangedMeanwhile:  # the ticket kept changing: made again later (cases keys it by its request)
         store.case_calls.postpone(call["_id"], holder, clock() + outbound.WAIT_FOR_TICKET, "ticket")
         return "waiting"
@@ -58,13 +61,12 @@ def push_one(store: HotlineStore, send: Send, call: Mapping, settings: Settings,
     return "done"
 
 
-def _make(store: HotlineStore, send: Send, call: Mapping, ticket: Mapping, clock: Callable[[], datetime]) -> str:
+def _make(store: HotlineStore, send: Send, call: Mapping, ticket: Mapping, clock: Callable[[], datetime],
+          sign: outbound.Sign) -> str:
     request_id = f"hotline:{call['_id']}"[:100] if call["action"] != "report" else None
     if call["action"] == "report":
         case = send("report", **tickets.case_report(ticket))
-        _keep_case(store, ticket, case, clock)
-        outbound.owe(store, ticket, "sign", "received", clock())
-        return f"case {case['case_id']}"
+        return f"case {case['case_id']}, {sign(_keep_case(store, ticket, case, clock))}"
     try:
         if call["action"] == "evaluate":
             send("evaluate", case_id=ticket["case_id"], request_id=request_id, **call["args"])
@@ -94,9 +96,9 @@ def _state_of(error: BaseException) -> str | None:
     return (details or [{}])[0].get("current_state")
 
 
-def _keep_case(store: HotlineStore, read: Mapping, case: Mapping, clock: Callable[[], datetime]) -> None:
+def _keep_case(store: HotlineStore, read: Mapping, case: Mapping, clock: Callable[[], datetime]) -> Mapping:
     """The ticket (`read`: as read before the call) keeps its case's id, and lies where the
-    case lies (its lineage)."""
+    case lies (its lineage); answers the ticket as it is then."""
     case_id = case["case_id"]
 
     def decide(ticket: dict) -> tuple[dict, list[dict]] | None:
@@ -105,7 +107,7 @@ def _keep_case(store: HotlineStore, read: Mapping, case: Mapping, clock: Callabl
         return {"case_id": case_id, "lineage": list(case.get("lineage") or []),
                 "_history": {"at": clock(), "action": "case_opened", "case_id": case_id}}, []
 
-    store.tickets.revise(read["_id"], decide, read)
+    return store.tickets.revise(read["_id"], decide, read) or read
 
 
 def _failed(store: HotlineStore, call: Mapping, holder: str, error: str, settings: Settings,

@@ -28,13 +28,60 @@ WAIT_FOR_SIGN = timedelta(seconds=3)
 WAIT_FOR_TICKET = timedelta(seconds=5)  # a ticket that kept changing: a dead writer's step is being finished
 
 
+def _call(ticket: Mapping, action: str, cause: str, now: datetime, **args) -> dict:
+    return {"_id": f"{ticket['_id']}:{action}:{cause}"[:300], "ticket_id": ticket["_id"],
+            "platform": ticket["platform"], "ticket_no": ticket["ticket_no"], "action": action, "at": now,
+            "attempts": 0, **args}
+
+
 def owe(store: HotlineStore, ticket: Mapping, action: str, cause: str, now: datetime, **args) -> dict:
     """Queue one call for the ticket (its `_id`, `platform` and `ticket_no` are what is read);
     the same `cause` queues it once."""
-    call = {"_id": f"{ticket['_id']}:{action}:{cause}"[:300], "ticket_id": ticket["_id"],
-            "platform": ticket["platform"], "ticket_no": ticket["ticket_no"], "action": action, "at": now, **args}
+    call = _call(ticket, action, cause, now, **args)
     store.tickets.note_call(ticket["_id"], call["_id"])  # first: a call the ticket does not list is never made
     return store.calls.owe(call, now)[0]
+
+
+Sign = Callable[[Mapping], str]  # sign(ticket): "signed" or "owed"
+
+
+def owing(store: HotlineStore, clock: Callable[[], datetime]) -> Sign:
+    """`sign(ticket)` that owes the signature to the queue, to be sent with the other calls."""
+
+    def sign(ticket: Mapping) -> str:
+        owe(store, ticket, "sign", "received", clock())
+        return "owed"
+
+    return sign
+
+
+def signer(store: HotlineStore, adapters: Mapping[str, Platform], settings: Settings, actor: Mapping,
+           clock: Callable[[], datetime]) -> Sign:
+    """`sign(ticket)` for a ticket whose case was just opened: the signature made at once, in the
+    caller's slot, as the call owed for it would be made (the same key), and owed (queued) only
+    when the platform does not take it now, or is resting after failures (read once here, for
+    a round). The caller dying before it is recorded makes it again, as the queue would: the
+    case call that made it is made again, and the platform takes the key once."""
+    now = clock()
+    down = {name for name, state in store.platforms.all(list(adapters)).items()
+            if state.get("calls_down_until") and state["calls_down_until"] > now}
+
+    def sign(ticket: Mapping) -> str:
+        if ticket.get("signed_at") is not None:
+            return "signed"
+        call = _call(ticket, "sign", "received", clock())
+        if ticket["platform"] in down or ticket["platform"] not in adapters:
+            owe(store, ticket, "sign", "received", call["at"])
+            return "owed"
+        try:
+            answer = adapters[ticket["platform"]].sign(_as_call(call))
+        except (ManualEntry, PlatformDown, PlatformRefused):  # the queue tries, waits, parks as for any call
+            owe(store, ticket, "sign", "received", call["at"])
+            return "owed"
+        _record(store, call, dict(answer or {}), settings, actor, clock, ticket)
+        return "signed"
+
+    return sign
 
 
 def send_due(store: HotlineStore, adapters: Mapping[str, Platform], settings: Settings, actor: Mapping, holder: str,
@@ -165,8 +212,9 @@ def _failed(store: HotlineStore, call: Mapping, holder: str, error: str, setting
 
 def park(store: HotlineStore, call: Mapping, holder: str | None, reason: str, actor: Mapping,
          clock: Callable[[], datetime], attempts: int | None = None) -> str:
-    """Park the call with the reason, and say so on the ticket (`ticket_parked`) first: a
-    process dying between the two parks the call again later, and the ticket says it once."""
+    """Park the call with the reason (`parked_reason`: a return or an extension keeps its own
+    `reason` for the platform), and say so on the ticket (`ticket_parked`) first: a process
+    dying between the two parks the call again later, and the ticket says it once."""
     now, logged = clock(), len(call.get("log") or [])  # `logged`: which parking of the call this is
 
     def decide(ticket: dict) -> tuple[dict, list[dict]] | None:
@@ -182,7 +230,7 @@ def park(store: HotlineStore, call: Mapping, holder: str | None, reason: str, ac
     except ChangedMeanwhile:
         store.calls.postpone(call["_id"], holder, now + WAIT_FOR_TICKET, "ticket")
         return "waiting"
-    store.calls.settle(call["_id"], holder, {"state": "parked", "reason": reason[:1000], "parked_at": now,
+    store.calls.settle(call["_id"], holder, {"state": "parked", "parked_reason": reason[:1000], "parked_at": now,
                                              "lease_until": None, "attempts": attempts or call["attempts"]},
                        {"at": now, "outcome": "parked", "error": reason[:300]})
     log.error("hotline: call %s parked: %s", call["_id"], reason)

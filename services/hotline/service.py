@@ -99,6 +99,10 @@ class HotlineService:
         timeout = float(self.config.get("CASES_TIMEOUT_SECONDS", 10))
         return calls.call(self.cases, "cases", method, timeout, "case_id", OtherServiceUnavailable, **arguments)
 
+    def _signer(self) -> outbound.Sign:
+        """A ticket whose case is opened is signed at once, as the service."""
+        return outbound.signer(self.store, self.adapters, self.settings, self._system(), utcnow)
+
     def _audited(self, rpc_name: str, ticket_ids: list[str], caller: Actor) -> bool:
         """Whether the caller sees citizens' numbers; each such read recorded."""
         unmasked = sees_numbers(caller.role, self.settings.unmask_roles, caller.who)
@@ -113,9 +117,8 @@ class HotlineService:
     def _catch_up(self) -> None:
         """Make what the last records owe now, rather than at the next timer, as the service
         itself (a case opened under the caller's name would be another caller's case)."""
-        self._system()
         casework.push_due(self.store, self._send_to_cases, self.settings, HOLDER, utcnow,
-                          side_by_side=self.pool.imap)
+                          side_by_side=self.pool.imap, sign=self._signer())
         outbound.send_due(self.store, self.adapters, self.settings, self._system(), HOLDER, utcnow,
                           side_by_side=self.pool.imap)
 
@@ -215,7 +218,8 @@ class HotlineService:
         if query.get("kind") in (None, "record"):
             found += [{"kind": "record", **parked_view(d)} for d in self.store.records.listed(where, query["limit"])]
         if query.get("kind") in (None, "call"):
-            found += [{"kind": "call", **parked_view(d)} for d in self.store.calls.listed(where, query["limit"])]
+            found += [{"kind": "call", **parked_view(d), "reason": d.get("parked_reason"),
+                       "call_reason": d.get("reason")} for d in self.store.calls.listed(where, query["limit"])]
             case_where = {"state": "parked"}
             found += [{"kind": "case_call", **parked_view(d)}
                       for d in self.store.case_calls.listed(case_where, query["limit"])]
@@ -234,7 +238,8 @@ class HotlineService:
                 if call["state"] != "parked":
                     raise NotReplayable(f"{parked_id} is {call['state']}",
                                         [{"field": "parked_id", "reason": f"is {call['state']}, not parked"}])
-                queue.settle(parked_id, None, {"state": "queued", "attempts": 0, "due_at": now, "reason": None},
+                why = "parked_reason" if queue is self.store.calls else "reason"  # a call's own reason stays
+                queue.settle(parked_id, None, {"state": "queued", "attempts": 0, "due_at": now, why: None},
                              {"at": now, "outcome": "replayed"})
                 self._catch_up()
                 return {"parked_id": parked_id, "outcome": (queue.find(parked_id) or {}).get("state")}
@@ -441,6 +446,24 @@ class HotlineService:
         call = outbound.owe(self.store, ticket, "reply", event_key(event), utcnow(), result=str(result)[:2000])
         return {"call_id": call["_id"]}
 
+    @consumes("cases", "case_sent_back")
+    def on_case_sent_back(self, event: dict) -> dict:
+        """A hotline case sent back as not this community's: 退单 with the case's reason, once
+        per event. A ticket no longer returnable has the call parked with why, for staff to see."""
+        ticket = self._ticket_of(event["payload"])
+        if ticket is None:
+            return {"skipped": "not a ticket of this service"}
+        reason = str((event["payload"].get("detail") or {}).get("reason") or "不属本社区办理")[:2000]
+        now = utcnow()
+        call = outbound.owe(self.store, ticket, "return", event_key(event), now, reason=reason)
+        why_not = _not_returnable(ticket, now)
+        if why_not is None:
+            return {"call_id": call["_id"]}
+        held = self.store.calls.take(call, HOLDER, now, self.settings.lease)
+        if held is not None:  # None: parked already (a repeat), or a sender has it and the platform refuses it
+            outbound.park(self.store, held, HOLDER, why_not, self._system(), utcnow)
+        return {"call_id": call["_id"], "not_returnable": why_not}
+
     @consumes("cases", "case_extension_requested")
     def on_extension_requested(self, event: dict) -> dict:
         """The handler asks for more time: 延期 asked of the platform, whose answer decides it."""
@@ -467,11 +490,19 @@ class HotlineService:
 
     @configured_timer("CASE_SYNC_SECONDS", default=1)
     def push_case_calls(self) -> None:
-        self._system()
         casework.push_due(self.store, self._send_to_cases, self.settings, HOLDER, utcnow,
-                          side_by_side=self.pool.imap)
+                          side_by_side=self.pool.imap, sign=self._signer())
 
     @configured_timer("SEND_SECONDS", default=1)
     def send_calls(self) -> None:
         outbound.send_due(self.store, self.adapters, self.settings, self._system(), HOLDER, utcnow,
                           side_by_side=self.pool.imap)
+
+
+def _not_returnable(ticket: dict, now: datetime) -> str | None:
+    """Why the ticket can no longer be returned (退单); None while it can."""
+    if ticket["state"] not in OPEN_STATES:
+        return f"the ticket is {ticket['state']}; a return needs it received or signed"
+    if ticket.get("return_until") and now > ticket["return_until"]:
+        return "the return window has passed"
+    return None

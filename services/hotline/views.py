@@ -9,7 +9,8 @@ from shared.clock import plain
 from shared.privacy import mask_phone
 
 HIDDEN = ("_id", "citizen", "updates_seen", "call_ids")
-CALL_FIELDS = ("action", "state", "attempts", "due_at", "done_at", "reason", "last_error", "waiting_for", "answer")
+CALL_FIELDS = ("action", "state", "attempts", "due_at", "done_at", "reason", "parked_reason", "last_error",
+               "waiting_for", "answer")
 
 
 def _citizen(ticket: Mapping, unmasked: bool) -> dict:

@@ -21,7 +21,8 @@ from tests.integration.cases.conftest import (  # noqa: F401 - fixtures
 )
 
 CASE_QUEUES = [f"evt-cases-{kind}--hotline.{handler}" for kind, handler in
-               (("case_resolved", "on_case_resolved"), ("case_extension_requested", "on_extension_requested"))]
+               (("case_resolved", "on_case_resolved"), ("case_extension_requested", "on_extension_requested"),
+                ("case_sent_back", "on_case_sent_back"))]
 AREAS = {"JY": "雨花区/左家塘街道/嘉园社区", "LF": "北湖区/北湖街道/联福社区"}
 
 

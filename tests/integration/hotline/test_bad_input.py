@@ -77,12 +77,12 @@ ROWS = [
     ("parked", {"kind": "ticket"}, ValidationFailed, "kind"),
     ("replay", {}, ValidationFailed, "parked_id"),
     ("replay", {"parked_id": "rec_nowhere"}, ParkedNotFound, "parked_id"),
-    ("replay", {"parked_id": "@sign_call"}, NotReplayable, "parked_id"),
+    ("replay", {"parked_id": "@done_call"}, NotReplayable, "parked_id"),
     ("manual_calls", {"platform": "export", "limit": 0}, ValidationFailed, "limit"),
     ("manual_calls", {"platform": "nowhere"}, UnknownPlatform, "platform"),
     ("confirm_entered", {}, ValidationFailed, "call_id"),
     ("confirm_entered", {"call_id": "call_nowhere"}, CallNotFound, "call_id"),
-    ("confirm_entered", {"call_id": "@sign_call"}, NotReplayable, "call_id"),
+    ("confirm_entered", {"call_id": "@done_call"}, NotReplayable, "call_id"),
     ("confirm_entered", {"call_id": "@extension"}, ValidationFailed, "granted"),
     ("confirm_entered", {"call_id": "@waiting_sign", "deadline": "2026-12-15T18:00:00"}, ValidationFailed,
      "deadline"),
@@ -139,8 +139,9 @@ def running(stack, simulator):
 
 
 def made(rpc, simulator) -> dict[str, str]:
-    """The data the rows name, through the RPCs: two tickets pulled and signed, one returned; an
-    export's two tickets, the first signed by hand with an extension waiting for the clerk."""
+    """The data the rows name, through the RPCs: two tickets pulled and signed, one returned (its
+    return a call done); an export's two tickets, the first signed by hand with an extension
+    waiting for the clerk."""
     hotline = rpc.hotline
     simulator.add({**NOISY, "ticket_no": SIGNED}, {**NOISY, "ticket_no": RETURNED})
     hotline.pull_now(platform="city")
@@ -161,9 +162,9 @@ def made(rpc, simulator) -> dict[str, str]:
     wait_until(lambda: any(c["action"] == "extend" for c in hotline.manual_calls(platform="export")["calls"]), 30,
                "the extension waiting for the clerk")
     [extension] = [c for c in hotline.manual_calls(platform="export")["calls"] if c["action"] == "extend"]
-    [sign] = [c for c in hotline.get_ticket(ticket_id=f"city:{SIGNED}")["calls"] if c["action"] == "sign"]
+    [done] = [c for c in hotline.get_ticket(ticket_id=f"city:{RETURNED}")["calls"] if c["action"] == "return"]
     return {"@signed": f"city:{SIGNED}", "@returned": f"city:{RETURNED}", "@signed_by_hand": by_hand["ticket_id"],
-            "@sign_call": sign["call_id"], "@waiting_sign": second["call_id"], "@extension": extension["call_id"]}
+            "@done_call": done["call_id"], "@waiting_sign": second["call_id"], "@extension": extension["call_id"]}
 
 
 def resolve(arguments: dict, ids: dict[str, str]) -> dict:

@@ -93,7 +93,7 @@ ROWS = [
     ("replay", {}, "parked_id"),
     ("replay", {"parked_id": ""}, "parked_id"),
     ("replay", {"parked_id": "p" * 121}, "parked_id"),
-    ("replay", {"parked_id": "@sign_call", "request_id": ""}, "request_id"),
+    ("replay", {"parked_id": "@done_call", "request_id": ""}, "request_id"),
     ("manual_calls", {}, "platform"),
     ("manual_calls", {"platform": "export", "limit": 0}, "limit"),
     ("manual_calls", {"platform": "export", "limit": 2001}, "limit"),
@@ -160,7 +160,7 @@ def service_as(service_as):
 
 @pytest.fixture
 def ids(service_as, platform, run_timers) -> dict[str, str]:
-    """A1 signed and A2 returned on the fake platform; two tickets of an export, the first
+    """A1 signed and A2 returned on the fake platform (its return a call done); two tickets of an export, the first
     signed by hand with an extension waiting for the clerk, the second's sign waiting."""
     platform.feed = [ticket("A1"), ticket("A2")]
     run_timers()
@@ -172,9 +172,10 @@ def ids(service_as, platform, run_timers) -> dict[str, str]:
                                                    working_days=3, reason="需协调产权单位"))
     run_timers(rounds=1)
     [extension] = [c for c in service_as().manual_calls(platform="export")["calls"] if c["action"] == "extend"]
-    [sign] = [c for c in service_as().get_ticket(ticket_id="fake:A1")["calls"] if c["action"] == "sign"]
-    assert service_as().get_ticket(ticket_id="fake:A2")["state"] == "returned"
-    return {"@signed": "fake:A1", "@sign_call": sign["call_id"], "@waiting_sign": second["call_id"],
+    returned = service_as().get_ticket(ticket_id="fake:A2")
+    [done] = [c for c in returned["calls"] if c["action"] == "return"]
+    assert returned["state"] == "returned" and done["state"] == "done"
+    return {"@signed": "fake:A1", "@done_call": done["call_id"], "@waiting_sign": second["call_id"],
             "@extension": extension["call_id"]}
 
 

@@ -5,6 +5,7 @@ import pytest
 
 from services.hotline import repository
 from services.hotline.exceptions import OtherServiceUnavailable, UnknownPlatform
+from services.hotline.platform import PlatformDown
 from shared.journal.records import step_key
 from tests.fakes.mongo import Died
 from tests.service.hotline.conftest import OTHER_SECRETARY, SECRETARY, rework, survey, ticket
@@ -213,3 +214,53 @@ def test_a_page_whose_ticket_a_dead_writer_still_holds_is_taken_in_again_once_th
     assert service_as().store.platforms.state("fake")["cursor"] == "3"
     assert service_as().get_ticket(ticket_id="fake:A1")["content"] == "补充：夜间仍有噪音"
     assert service_as().get_ticket(ticket_id="fake:A2")["state"] == "signed"
+
+
+def test_a_ticket_is_signed_as_its_case_opens_with_nothing_queued(service_as, platform, cases, run_timers):
+    platform.feed = [ticket("A1")]
+    service_as().pull_platforms()
+    service_as().push_case_calls()
+
+    [sign] = platform.calls("sign")
+    assert sign.key == "fake:A1:sign:received" and platform.repeats == 0
+    view = service_as().get_ticket(ticket_id="fake:A1")
+    assert view["state"] == "signed" and view["case_id"] == cases.cases["fake:A1"]["case_id"]
+    assert view["calls"] == [] and [h["action"] for h in view["history"]] == ["received", "case_opened", "sign"]
+
+
+def test_a_sign_the_platform_does_not_take_as_the_case_opens_is_queued_and_sent_once_later(
+        service_as, platform, clock, run_timers):
+    platform.feed = [ticket("A1")]
+    service_as().pull_platforms()
+    platform.failures = [PlatformDown("HTTP 503")]
+    service_as().push_case_calls()
+    assert [(c["action"], c["state"]) for c in service_as().get_ticket(ticket_id="fake:A1")["calls"]] == \
+        [("sign", "queued")]
+
+    run_timers()
+    assert len(platform.calls("sign")) == 1
+    view = service_as().get_ticket(ticket_id="fake:A1")
+    assert view["state"] == "signed" and [(c["action"], c["state"]) for c in view["calls"]] == [("sign", "done")]
+
+
+def test_dying_after_the_platform_took_the_sign_made_as_the_case_opened_signs_it_once(
+        service_as, platform, cases, clock, run_timers, monkeypatch):
+    platform.feed = [ticket("A1")]
+    takes = platform.sign
+
+    def take_then_die(call):
+        takes(call)
+        raise Died("died before the ticket recorded the sign")
+
+    monkeypatch.setattr(platform, "sign", take_then_die)
+    service_as().pull_platforms()
+    with pytest.raises(Died):
+        service_as().push_case_calls()
+    monkeypatch.setattr(platform, "sign", takes)
+
+    clock.move(minutes=2)  # the case call's lease runs out: it is made again, and signs again with the same key
+    run_timers()
+    assert len(platform.calls("sign")) == 1 and platform.repeats == 1
+    assert len(cases.of("report")) == 2 and len(cases.cases) == 1
+    view = service_as().get_ticket(ticket_id="fake:A1")
+    assert view["state"] == "signed" and [h["action"] for h in view["history"]].count("sign") == 1
