@@ -1,7 +1,9 @@
 """The RPCs by which ops look into a service's plumbing, written once and mixed into each
 service class:
 
-    class VolunteersService(JournalOps, ConsumerOps):
+    from shared import ops    # the module: `nameko run` takes every class in a service's
+                              # module that has entrypoints for a service of its own
+    class VolunteersService(ops.JournalOps, ops.ConsumerOps):
         ...
 
 - `JournalOps.journal_state`: steps whose events may still be unpublished and the oldest

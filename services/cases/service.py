@@ -18,12 +18,12 @@ from services.cases.reports import CaseReader, meeting_view
 from services.cases.repository import JOURNAL, CasesStore
 from services.cases.rights import RIGHTS
 from services.cases.roster import Roster, RosterCache
+from shared import ops  # the module, not its classes: `nameko run` serves every class it finds
 from shared.actor import CurrentActor
 from shared.clock import utcnow
 from shared.errorlog import ErrorLog
 from shared.errors import EXPECTED
 from shared.mongo import MongoStore
-from shared.ops import JournalOps
 from shared.requests import once
 from shared.rpc import rpc
 from shared.schemas import StrictSchema
@@ -32,7 +32,7 @@ from shared.timers import configured_timer
 REPORT = schemas.Report()
 
 
-class CasesService(JournalOps):
+class CasesService(ops.JournalOps):
     name = "cases"
     rights = RIGHTS  # who may call each RPC: checked before anything else
 

@@ -184,12 +184,3 @@ class Period(StrictSchema):
 
 class Reconcile(Period):
     platform = PlatformName
-
-
-class Handler(StrictSchema):
-    handler = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=100))
-
-
-class ReplayEvent(StrictSchema):
-    event_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=200))
-    handler = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=100))

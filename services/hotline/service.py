@@ -39,7 +39,10 @@ from services.hotline.rights import RIGHTS, admit, lineage_of
 from services.hotline.settings import PlatformSettings, Settings
 from services.hotline.tickets import STATE_LABELS
 from services.hotline.views import manual_view, parked_view, ticket_summary, ticket_view
-from shared import calls
+from shared import (
+    calls,
+    ops,  # the module, not its classes: `nameko run` serves every class it finds
+)
 from shared.actor import Actor, CurrentActor
 from shared.clock import SHANGHAI, plain, utcnow
 from shared.consuming import IdempotentConsumer, consumes, event_key
@@ -55,7 +58,7 @@ HOLDER = f"{socket.gethostname()}:{os.getpid()}"
 OPEN_STATES = ("received", "signed")
 
 
-class HotlineService:
+class HotlineService(ops.JournalOps, ops.ConsumerOps):
     name = "hotline"
     rights = RIGHTS  # who may call each RPC: checked before anything else
 
@@ -406,28 +409,6 @@ class HotlineService:
         schemas.Nothing().load_or_raise(data)
         return {"ticket_states": [{"code": c, "label": label} for c, label in STATE_LABELS.items()],
                 "platforms": [{"name": n, "adapter": p.adapter} for n, p in self.settings.platforms.items()]}
-
-    @rpc(expected_exceptions=EXPECTED)
-    def journal_state(self, **data) -> dict:
-        self.actor()
-        schemas.Nothing().load_or_raise(data)
-        return self.store.journal.state()
-
-    @rpc(expected_exceptions=EXPECTED)
-    def parked_events(self, **data) -> list:
-        self.actor()
-        return self.consumer.parked(schemas.Handler().load_or_raise(data)["handler"])
-
-    @rpc(expected_exceptions=EXPECTED)
-    def replay_parked(self, **data) -> list:
-        self.actor()
-        query = schemas.ReplayEvent().load_or_raise(data)
-        return self.consumer.replay(event_id=query["event_id"], handler=query["handler"])
-
-    @rpc(expected_exceptions=EXPECTED)
-    def consumer_counts(self, **data) -> dict:
-        self.actor()
-        return self.consumer.counts(schemas.Handler().load_or_raise(data)["handler"])
 
     # events and timers
 

@@ -22,13 +22,13 @@ from services.notifications.sending import Sender
 from services.notifications.templates import needed
 from services.notifications.views import inbox_view, message_view, notice_view
 from services.notifications.windows import Schedule
+from shared import ops  # the module, not its classes: `nameko run` serves every class it finds
 from shared.actor import CurrentActor
 from shared.calls import call
 from shared.clock import utcnow
 from shared.consuming import IdempotentConsumer, consumes
 from shared.errors import EXPECTED
 from shared.mongo import MongoStore
-from shared.ops import ConsumerOps, JournalOps
 from shared.requests import once
 from shared.rpc import rpc
 from shared.timers import configured_timer
@@ -37,7 +37,7 @@ log = logging.getLogger(__name__)
 HOLDER = f"{socket.gethostname()}:{os.getpid()}"
 
 
-class NotificationsService(JournalOps, ConsumerOps):
+class NotificationsService(ops.JournalOps, ops.ConsumerOps):
     name = "notifications"
     rights = RIGHTS  # who may call each RPC: checked before anything else
 

@@ -10,11 +10,11 @@ from services.rosters.labels import labels as all_labels
 from services.rosters.reports import Reader
 from services.rosters.repository import RostersStore
 from services.rosters.rights import RIGHTS
+from shared import ops  # the module, not its classes: `nameko run` serves every class it finds
 from shared.actor import CurrentActor
 from shared.errorlog import ErrorLog
 from shared.errors import EXPECTED
 from shared.mongo import MongoStore
-from shared.ops import JournalOps
 from shared.requests import once
 from shared.rpc import rpc
 
@@ -24,7 +24,7 @@ UNIT_REF = schemas.UnitRef()
 NO_INPUT = schemas.NoInput()
 
 
-class RostersService(JournalOps):
+class RostersService(ops.JournalOps):
     name = "rosters"
     rights = RIGHTS  # who may call each RPC: checked before anything else
 

@@ -16,13 +16,13 @@ from services.volunteers.repository import JOURNAL, VolunteersStore
 from services.volunteers.rights import RIGHTS, admit, sees_wisher
 from services.volunteers.settings import Settings
 from services.volunteers.views import consultation_view, member_view, task_summary, task_view, team_view
+from shared import ops  # the module, not its classes: `nameko run` serves every class it finds
 from shared.actor import CurrentActor
 from shared.clock import utcnow
 from shared.consuming import IdempotentConsumer, consumes, effect_id
 from shared.errorlog import ErrorLog
 from shared.errors import EXPECTED
 from shared.mongo import MongoStore
-from shared.ops import ConsumerOps, JournalOps
 from shared.privacy import sees_numbers
 from shared.requests import once
 from shared.rpc import rpc
@@ -31,7 +31,7 @@ from shared.timers import configured_timer
 log = logging.getLogger(__name__)
 
 
-class VolunteersService(JournalOps, ConsumerOps):
+class VolunteersService(ops.JournalOps, ops.ConsumerOps):
     name = "volunteers"
     rights = RIGHTS  # who may call each RPC: checked before anything else
 

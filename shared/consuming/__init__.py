@@ -1,6 +1,6 @@
 """The idempotent event consumer every service uses to react to other services' events.
 
-    class NotificationsService(ConsumerOps):        # parked_events, replay_parked and
+    class NotificationsService(ops.ConsumerOps):    # parked_events, replay_parked and
         name = "notifications"                      # consumer_counts (shared/ops.py)
         consumer = IdempotentConsumer("NOTIFICATIONS_DB")
 
