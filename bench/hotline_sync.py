@@ -1,7 +1,8 @@
 """12345 tickets synced end to end: the hotline service pulls the platform's changes, opens one case
 per ticket through cases' `report` and signs each ticket on the platform (one POST per ticket),
-`CALL_CONCURRENCY` calls at a time; beside the local platform's bare sign rate from as many client
-threads, in the same run, both with every platform call held 50 ms."""
+at most `CALL_CONCURRENCY` platform calls at a time (tickets worked on `WORK_CONCURRENCY`, 8,
+side by side); beside the local platform's bare sign rate from as many client threads, in the
+same run, both with every platform call held 50 ms."""
 
 import contextlib
 import time

@@ -1,6 +1,7 @@
 """The service's settings and its platform adapters, made once per container."""
 
 import eventlet
+from eventlet.semaphore import Semaphore
 from nameko.extensions import DependencyProvider
 
 from services.hotline.areas import Areas
@@ -28,6 +29,28 @@ def adapters_for(settings: Settings) -> dict[str, Platform]:
             for name, platform in settings.platforms.items()}
 
 
+class Throttled:
+    """A platform's adapter whose calls to the platform go at most `concurrency` at once, the
+    others waiting their turn; everything else is the adapter's own."""
+
+    CALLS = ("fetch", "sign", "reply", "return_ticket", "extend", "tickets")
+
+    def __init__(self, adapter: Platform, concurrency: int):
+        self.adapter = adapter
+        self.slots = Semaphore(concurrency)
+
+    def __getattr__(self, name: str):
+        found = getattr(self.adapter, name)
+        if name not in self.CALLS:
+            return found
+
+        def in_turn(*args, **kwargs):
+            with self.slots:
+                return found(*args, **kwargs)
+
+        return in_turn
+
+
 class AreasProvider(DependencyProvider):
     """Where each platform's area codes lie, resolved once per `AREA_CACHE_SECONDS` (600)."""
 
@@ -39,10 +62,12 @@ class AreasProvider(DependencyProvider):
 
 
 class CallPool(DependencyProvider):
-    """`imap(function, items)`: calls made side by side, at most `CALL_CONCURRENCY` (4) at once."""
+    """`imap(function, items)`: tickets' work done side by side (records taken in, calls to
+    cases and to the platform), at most `WORK_CONCURRENCY` (8) at once; the calls to one
+    platform among them at most `CALL_CONCURRENCY` at once (`Throttled`)."""
 
     def setup(self) -> None:
-        self.pool = eventlet.GreenPool(int(self.container.config.get("CALL_CONCURRENCY", 4)))
+        self.pool = eventlet.GreenPool(int(self.container.config.get("WORK_CONCURRENCY", 8)))
 
     def get_dependency(self, worker_ctx) -> eventlet.GreenPool:
         return self.pool
@@ -52,7 +77,9 @@ class PlatformsProvider(DependencyProvider):
     """The adapters of config's `PLATFORMS`, built at set-up."""
 
     def setup(self) -> None:
-        self.adapters = adapters_for(Settings.from_config(self.container.config))
+        concurrency = int(self.container.config.get("CALL_CONCURRENCY", 4))
+        self.adapters = {name: Throttled(adapter, concurrency)
+                         for name, adapter in adapters_for(Settings.from_config(self.container.config)).items()}
 
     def get_dependency(self, worker_ctx) -> dict[str, Platform]:
         return self.adapters

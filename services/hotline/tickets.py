@@ -104,15 +104,15 @@ def amended(ticket: Mapping, record: Mapping, now: datetime) -> dict | None:
 
 
 def case_report(ticket: Mapping) -> dict:
-    """The arguments of cases' `report` for the ticket: the case is the community's side of it."""
+    """The arguments of cases' `report` for the ticket: the case is the community's side of it,
+    one however often asked (cases keys it by `external_ref`)."""
     content = ticket["content"]
     if ticket.get("address") and ticket["address"] not in content:
         content = f"{content}（地址：{ticket['address']}）"
     return {"channel": "hotline", "external_ref": ticket["_id"], "unit_id": ticket["community_id"],
             "category": ticket["case_category"], "urgency": URGENCIES.get(ticket["urgency"], "normal"),
             "reporter": {"name": ticket["citizen"]["name"], "phone": ticket["citizen"]["phone"]},
-            "description": f"【12345 {ticket['ticket_no']} {ticket['request_type']}】{content}"[:2000],
-            "request_id": f"hotline:report:{ticket['_id']}"[:100]}
+            "description": f"【12345 {ticket['ticket_no']} {ticket['request_type']}】{content}"[:2000]}
 
 
 def seen(ticket: Mapping, update_id: str) -> bool:
