@@ -16,6 +16,7 @@ from services.hotline.exceptions import ChangedMeanwhile
 from services.hotline.repository import HotlineStore
 from services.hotline.rounds import Map, run_round
 from services.hotline.settings import Settings
+from services.hotline.syncing import owe_case
 from shared.errors import InvalidTransition, LinliError, remote_code
 
 log = logging.getLogger(__name__)
@@ -80,6 +81,27 @@ def _make(store: HotlineStore, send: Send, call: Mapping, ticket: Mapping, clock
                                "staff open a new case for this rework") from None
         return f"not applied: {error}"[:500]  # the case moved on (e.g. already reopened): nothing to do
     return call["action"]
+
+
+def opener(store: HotlineStore, send: Send, sign: outbound.Sign,
+           clock: Callable[[], datetime]) -> Callable[[Mapping], str]:
+    """`open_case(ticket)` for a ticket just taken in: its case reported to cases at once, in
+    the caller's slot, and the ticket signed (`sign`); owed to the case calls' queue only when
+    that cannot be done now (cases not answering or refusing, the ticket changing meanwhile),
+    where it is made again (cases answers the same case for the same ticket). A process dying
+    before the ticket keeps its case reads the page again from the same cursor, and a ticket
+    seen again without its case owes it."""
+
+    def open_case(ticket: Mapping) -> str:
+        try:
+            case = send("report", **tickets.case_report(ticket))
+            return sign(_keep_case(store, ticket, case, clock))
+        except (LinliError, RemoteError) as error:
+            log.info("hotline: the case of %s owed: %s", ticket["_id"], error)
+        owe_case(store, ticket["_id"], clock())
+        return "owed"
+
+    return open_case
 
 
 class CannotReopen(InvalidTransition):

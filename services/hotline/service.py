@@ -102,6 +102,10 @@ class HotlineService(ops.JournalOps, ops.ConsumerOps):
         timeout = float(self.config.get("CASES_TIMEOUT_SECONDS", 10))
         return calls.call(self.cases, "cases", method, timeout, "case_id", OtherServiceUnavailable, **arguments)
 
+    def _opener(self) -> syncing.OpenCase:
+        """A new ticket's case opened at once and the ticket signed, as the service."""
+        return casework.opener(self.store, self._send_to_cases, self._signer(), utcnow)
+
     def _signer(self) -> outbound.Sign:
         """A ticket whose case is opened is signed at once, as the service."""
         return outbound.signer(self.store, self.adapters, self.settings, self._system(), utcnow)
@@ -181,7 +185,7 @@ class HotlineService(ops.JournalOps, ops.ConsumerOps):
         system = self._system()
         areas = self._areas(platform, "platform")
         tally = syncing.pull(self.store, self.adapters[platform.name], platform, areas, self.settings, system, HOLDER,
-                             utcnow, side_by_side=self.pool.imap)
+                             utcnow, side_by_side=self.pool.imap, open_case=self._opener())
         self._catch_up()
         return tally
 
@@ -205,7 +209,7 @@ class HotlineService(ops.JournalOps, ops.ConsumerOps):
             raise field_error("content_base64", str(error)) from None
         system = self._system()
         areas = self._areas(platform, "platform")
-        intake = syncing.Intake(self.store, platform, areas, self.settings, system, utcnow)
+        intake = syncing.Intake(self.store, platform, areas, self.settings, system, utcnow, self._opener())
         tally = intake.take(page.records, side_by_side=self.pool.imap)
         self._catch_up()
         return {"platform": platform.name, **tally.as_dict()}
@@ -252,7 +256,7 @@ class HotlineService(ops.JournalOps, ops.ConsumerOps):
                                 [{"field": "parked_id", "reason": f"is {record['state']}, not parked"}])
         platform = self._platform(record["platform"])
         areas = self._areas(platform, "parked_id")
-        intake = syncing.Intake(self.store, platform, areas, self.settings, system, utcnow)
+        intake = syncing.Intake(self.store, platform, areas, self.settings, system, utcnow, self._opener())
         outcome = intake.replay(record)
         self._catch_up()
         return {"parked_id": parked_id, "outcome": outcome}
@@ -467,7 +471,7 @@ class HotlineService(ops.JournalOps, ops.ConsumerOps):
                     log.warning("hotline: %s not pulled this round: %s", name, error)
                     continue
                 syncing.pull(self.store, self.adapters[name], platform, areas, self.settings, system, HOLDER, utcnow,
-                             side_by_side=self.pool.imap)
+                             side_by_side=self.pool.imap, open_case=self._opener())
 
     @configured_timer("CASE_SYNC_SECONDS", default=1)
     def push_case_calls(self) -> None:

@@ -46,13 +46,19 @@ def ticket_event(event_type: str, ticket: Mapping, actor: Mapping, detail: Mappi
                                  "detail": dict(detail or {})}, dict(actor))
 
 
+OpenCase = Callable[[Mapping], str]  # open_case(ticket): its case opened now, or owed
+
+
 class Intake:
-    """One platform's records into tickets, as `actor` (the service acting as itself)."""
+    """One platform's records into tickets, as `actor` (the service acting as itself). A new
+    ticket's case is opened by `open_case` (`casework.opener`: at once, owed when it cannot
+    be); without it, owed to the case calls' queue."""
 
     def __init__(self, store: HotlineStore, platform: PlatformSettings, areas: Mapping[str, str | None],
-                 settings: Settings, actor: Mapping, clock: Callable[[], datetime]):
+                 settings: Settings, actor: Mapping, clock: Callable[[], datetime], open_case: OpenCase | None = None):
         self.store, self.platform, self.areas, self.settings = store, platform, areas, settings
         self.actor, self.clock = dict(actor), clock
+        self.open_case = open_case or (lambda ticket: self._owe_case(ticket["_id"]))
 
     def take(self, records: list, tally: Tally | None = None, side_by_side: Map = map) -> Tally:
         """Each record in; different tickets' side by side (`side_by_side`: a green pool's
@@ -99,14 +105,14 @@ class Intake:
                 except tickets.UnknownArea as error:
                     return self.park(raw, [{"field": "area_code", "reason": str(error)}], waiting=False)
                 try:
-                    self.store.tickets.create(doc, [ticket_event("ticket_received", doc, self.actor,
-                                                                 {"revision": doc["revision"]})])
+                    created = self.store.tickets.create(doc, [ticket_event("ticket_received", doc, self.actor,
+                                                                           {"revision": doc["revision"]})])
                 except ChangedMeanwhile:
                     continue
-                self._owe_case(ticket_id)
+                self.open_case(created)
                 return "received"
-            if not known.get("case_id"):
-                self._owe_case(ticket_id)  # again: a process may have died between the ticket and this
+            if not known.get("case_id") or (known["state"] == "received" and known.get("signed_at") is None):
+                self._owe_case(ticket_id)  # again: a process may have died between the ticket and its case or sign
             changes = tickets.amended(known, record, self.clock())
             if changes is None:
                 return "stale"
@@ -139,10 +145,10 @@ class Intake:
             return "applied"
         raise ChangedMeanwhile(f"ticket {ticket_id} kept changing", [{"field": "ticket_id", "reason": "busy"}])
 
-    def _owe_case(self, ticket_id: str) -> None:
+    def _owe_case(self, ticket_id: str) -> str:
         """The ticket's case, owed to cases once however often this is said."""
-        self.store.case_calls.owe({"_id": f"{ticket_id}:report", "ticket_id": ticket_id, "action": "report"},
-                                  self.clock())
+        owe_case(self.store, ticket_id, self.clock())
+        return "owed"
 
     def _owe_verdict(self, ticket_id: str, record: Mapping) -> None:
         """A survey's or rework order's verdict, owed to the case once however often this is said."""
@@ -180,9 +186,14 @@ class Intake:
         return outcome
 
 
+def owe_case(store: HotlineStore, ticket_id: str, now: datetime) -> None:
+    """The ticket's case, owed to cases (queued) once however often this is said."""
+    store.case_calls.owe({"_id": f"{ticket_id}:report", "ticket_id": ticket_id, "action": "report"}, now)
+
+
 def pull(store: HotlineStore, adapter: Platform, platform: PlatformSettings, areas: Mapping[str, str | None],
          settings: Settings, actor: Mapping, holder: str, clock: Callable[[], datetime], max_pages: int = 20,
-         side_by_side: Map = map) -> dict:
+         side_by_side: Map = map, open_case: OpenCase | None = None) -> dict:
     """Fetch what changed since the platform's cursor and take it in, page by page, while this
     instance holds the platform's pull; the cursor moves only after a page's records are kept.
     A platform that does not answer is tried again after a growing pause."""
@@ -194,7 +205,7 @@ def pull(store: HotlineStore, adapter: Platform, platform: PlatformSettings, are
         store.platforms.let_go(platform.name, holder)
         return {"platform": platform.name, "pulled": False, "reason": "platform down; next try at "
                                                                        f"{to_iso(state['down_until'])}"}
-    intake, tally = Intake(store, platform, areas, settings, actor, clock), Tally()
+    intake, tally = Intake(store, platform, areas, settings, actor, clock, open_case), Tally()
     cursor, pages, failing = state.get("cursor"), 0, bool(state.get("pull_failures"))
     try:
         while pages < max_pages:
