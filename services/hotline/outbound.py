@@ -29,7 +29,7 @@ WAIT_FOR_TICKET = timedelta(seconds=5)  # a ticket that kept changing: a dead wr
 
 
 def _call(ticket: Mapping, action: str, cause: str, now: datetime, **args) -> dict:
-    return {"_id": f"{ticket['_id']}:{action}:{cause}"[:300], "ticket_id": ticket["_id"],
+    return {"_id": tickets.call_id(ticket["_id"], action, cause), "ticket_id": ticket["_id"],
             "platform": ticket["platform"], "ticket_no": ticket["ticket_no"], "action": action, "at": now,
             "attempts": 0, **args}
 

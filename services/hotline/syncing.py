@@ -111,7 +111,7 @@ class Intake:
                     continue
                 self.open_case(created)
                 return "received"
-            if not known.get("case_id") or (known["state"] == "received" and known.get("signed_at") is None):
+            if not known.get("case_id") or tickets.unsigned(known):
                 self._owe_case(ticket_id)  # again: a process may have died between the ticket and its case or sign
             changes = tickets.amended(known, record, self.clock())
             if changes is None:

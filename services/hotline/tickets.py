@@ -42,6 +42,18 @@ def ticket_id(platform: str, ticket_no: str) -> str:
     return f"{platform}:{ticket_no}"
 
 
+def call_id(ticket_id: str, action: str, cause: str) -> str:
+    """The id of a call owed to the platform, derived from its cause (the same cause, one call)."""
+    return f"{ticket_id}:{action}:{cause}"[:300]
+
+
+def unsigned(ticket: Mapping) -> bool:
+    """Received and not signed, and no sign owed for it: what a process that died between
+    taking the ticket in and signing it leaves."""
+    return (ticket["state"] == "received" and ticket.get("signed_at") is None
+            and call_id(ticket["_id"], "sign", "received") not in (ticket.get("call_ids") or []))
+
+
 def category_for(category: str, content: str, keywords: Mapping[str, list[str]]) -> str:
     """The case category: the first whose keyword the platform's category names, else the
     first the content names, else `other`."""
