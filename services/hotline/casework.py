@@ -90,14 +90,19 @@ def opener(store: HotlineStore, send: Send, sign: outbound.Sign,
     that cannot be done now (cases not answering or refusing, the ticket changing meanwhile),
     where it is made again (cases answers the same case for the same ticket). A process dying
     before the ticket keeps its case reads the page again from the same cursor, and a ticket
-    seen again without its case owes it."""
+    seen again without its case owes it. Once cases has not answered, the tickets after it are
+    owed without asking (the queue waits for cases with backoff), not each kept waiting."""
+    cases_silent = []
 
     def open_case(ticket: Mapping) -> str:
-        try:
-            case = send("report", **tickets.case_report(ticket))
-            return sign(_keep_case(store, ticket, case, clock))
-        except (LinliError, RemoteError) as error:
-            log.info("hotline: the case of %s owed: %s", ticket["_id"], error)
+        if not cases_silent:
+            try:
+                case = send("report", **tickets.case_report(ticket))
+                return sign(_keep_case(store, ticket, case, clock))
+            except (LinliError, RemoteError) as error:
+                if remote_code(error) not in REFUSALS:
+                    cases_silent.append(str(error))
+                log.info("hotline: the case of %s owed: %s", ticket["_id"], error)
         owe_case(store, ticket["_id"], clock())
         return "owed"
 

@@ -75,7 +75,9 @@ def signer(store: HotlineStore, adapters: Mapping[str, Platform], settings: Sett
             return "owed"
         try:
             answer = adapters[ticket["platform"]].sign(_as_call(call))
-        except (ManualEntry, PlatformDown, PlatformRefused):  # the queue tries, waits, parks as for any call
+        except (ManualEntry, PlatformDown, PlatformRefused) as error:  # the queue tries, waits, parks as for any call
+            if isinstance(error, PlatformDown):
+                down.add(ticket["platform"])  # the signs after it are owed without asking
             owe(store, ticket, "sign", "received", call["at"])
             return "owed"
         _record(store, call, dict(answer or {}), settings, actor, clock, ticket)

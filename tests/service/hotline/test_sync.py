@@ -271,3 +271,42 @@ def test_dying_after_the_platform_took_the_sign_made_as_the_case_opened_signs_it
     assert len(cases.of("report")) == 2 and len(cases.cases) == 1
     view = service_as().get_ticket(ticket_id="fake:A1")
     assert view["state"] == "signed" and [h["action"] for h in view["history"]].count("sign") == 1
+
+
+def test_once_cases_does_not_answer_the_tickets_after_are_owed_without_asking_and_opened_when_it_answers(
+        service_as, platform, cases, run_timers, db):
+    platform.feed = [ticket("A1"), ticket("A2"), ticket("A3")]
+
+    def silent(method: str) -> None:
+        raise OtherServiceUnavailable("cases did not answer report within 1s",
+                                      [{"field": "case_id", "reason": "unavailable"}])
+
+    cases.watch = silent
+    service_as().pull_platforms()
+    assert len(cases.of("report")) == 1 and db["case_calls"].count_documents({"state": "queued"}) == 3
+
+    cases.watch = None
+    run_timers()
+    assert sorted(cases.cases) == ["fake:A1", "fake:A2", "fake:A3"]
+    assert sorted(c.ticket_no for c in platform.calls("sign")) == ["A1", "A2", "A3"]
+
+
+def test_once_the_platform_does_not_take_a_sign_the_signs_after_are_owed_without_asking(service_as, platform,
+                                                                                      monkeypatch, run_timers):
+    platform.feed = [ticket("A1"), ticket("A2"), ticket("A3")]
+    asked = []
+
+    def down(call):
+        asked.append(call.ticket_no)
+        raise PlatformDown("HTTP 503")
+
+    takes = platform.sign
+    monkeypatch.setattr(platform, "sign", down)
+    service_as().pull_platforms()
+    assert len(asked) == 1
+    assert all([c["action"] for c in service_as().get_ticket(ticket_id=f"fake:{no}")["calls"]] == ["sign"]
+               for no in ("A1", "A2", "A3"))
+
+    monkeypatch.setattr(platform, "sign", takes)
+    run_timers()
+    assert sorted(c.ticket_no for c in platform.calls("sign")) == ["A1", "A2", "A3"]
