@@ -61,7 +61,8 @@ def signer(store: HotlineStore, adapters: Mapping[str, Platform], settings: Sett
     caller's slot, as the call owed for it would be made (the same key), and owed (queued) only
     when the platform does not take it now, or is resting after failures (read once here, for
     a round). The caller dying before it is recorded makes it again, as the queue would: the
-    case call that made it is made again, and the platform takes the key once."""
+    page that took the ticket in is read again, or the case call that made it is made again,
+    and the platform takes the key once."""
     now = clock()
     down = {name for name, state in store.platforms.all(list(adapters)).items()
             if state.get("calls_down_until") and state["calls_down_until"] > now}
