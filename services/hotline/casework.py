@@ -153,7 +153,7 @@ def _failed(store: HotlineStore, call: Mapping, holder: str, error: str, setting
 
 def _park(store: HotlineStore, call: Mapping, holder: str, reason: str, clock: Callable[[], datetime]) -> str:
     now = clock()
-    store.case_calls.settle(call["_id"], holder, {"state": "parked", "reason": reason[:1000], "parked_at": now,
+    store.case_calls.settle(call["_id"], holder, {"state": "parked", "parked_reason": reason[:1000], "parked_at": now,
                                                   "lease_until": None},
                             {"at": now, "outcome": "parked", "error": reason[:300]})
     log.error("hotline: case call %s parked: %s", call["_id"], reason)

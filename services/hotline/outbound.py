@@ -63,24 +63,22 @@ def signer(store: HotlineStore, adapters: Mapping[str, Platform], settings: Sett
     a round). The caller dying before it is recorded makes it again, as the queue would: the
     page that took the ticket in is read again, or the case call that made it is made again,
     and the platform takes the key once."""
-    now = clock()
+    now, owed = clock(), owing(store, clock)
     down = {name for name, state in store.platforms.all(list(adapters)).items()
             if state.get("calls_down_until") and state["calls_down_until"] > now}
 
     def sign(ticket: Mapping) -> str:
         if ticket.get("signed_at") is not None:
             return "signed"
-        call = _call(ticket, "sign", "received", clock())
         if ticket["platform"] in down or ticket["platform"] not in adapters:
-            owe(store, ticket, "sign", "received", call["at"])
-            return "owed"
+            return owed(ticket)
+        call = _call(ticket, "sign", "received", clock())
         try:
             answer = adapters[ticket["platform"]].sign(_as_call(call))
         except (ManualEntry, PlatformDown, PlatformRefused) as error:  # the queue tries, waits, parks as for any call
             if isinstance(error, PlatformDown):
                 down.add(ticket["platform"])  # the signs after it are owed without asking
-            owe(store, ticket, "sign", "received", call["at"])
-            return "owed"
+            return owed(ticket)
         _record(store, call, dict(answer or {}), settings, actor, clock, ticket)
         return "signed"
 

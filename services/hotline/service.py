@@ -225,11 +225,9 @@ class HotlineService(ops.JournalOps, ops.ConsumerOps):
         if query.get("kind") in (None, "record"):
             found += [{"kind": "record", **parked_view(d)} for d in self.store.records.listed(where, query["limit"])]
         if query.get("kind") in (None, "call"):
-            found += [{"kind": "call", **parked_view(d), "reason": d.get("parked_reason"),
-                       "call_reason": d.get("reason")} for d in self.store.calls.listed(where, query["limit"])]
-            case_where = {"state": "parked"}
+            found += [{"kind": "call", **parked_view(d)} for d in self.store.calls.listed(where, query["limit"])]
             found += [{"kind": "case_call", **parked_view(d)}
-                      for d in self.store.case_calls.listed(case_where, query["limit"])]
+                      for d in self.store.case_calls.listed({"state": "parked"}, query["limit"])]
         return {"total": len(found), "parked": found[: query["limit"]]}
 
     @rpc(expected_exceptions=EXPECTED + (OtherServiceUnavailable,))
@@ -245,8 +243,7 @@ class HotlineService(ops.JournalOps, ops.ConsumerOps):
                 if call["state"] != "parked":
                     raise NotReplayable(f"{parked_id} is {call['state']}",
                                         [{"field": "parked_id", "reason": f"is {call['state']}, not parked"}])
-                why = "parked_reason" if queue is self.store.calls else "reason"  # a call's own reason stays
-                queue.settle(parked_id, None, {"state": "queued", "attempts": 0, "due_at": now, why: None},
+                queue.settle(parked_id, None, {"state": "queued", "attempts": 0, "due_at": now, "parked_reason": None},
                              {"at": now, "outcome": "replayed"})
                 self._catch_up()
                 return {"parked_id": parked_id, "outcome": (queue.find(parked_id) or {}).get("state")}

@@ -43,4 +43,9 @@ def manual_view(call: Mapping) -> dict:
 
 
 def parked_view(doc: Mapping) -> dict:
-    return plain({"parked_id": doc["_id"], **{k: v for k, v in doc.items() if k not in ("_id", "log")}})
+    """A parked record or call: `reason`, why it is parked; a call's own reason (a return's, an
+    extension's) as `call_reason`."""
+    fields = {k: v for k, v in doc.items() if k not in ("_id", "log", "parked_reason")}
+    if "parked_reason" in doc:
+        fields.update({"reason": doc["parked_reason"], **({"call_reason": doc["reason"]} if "reason" in doc else {})})
+    return plain({"parked_id": doc["_id"], **fields})
