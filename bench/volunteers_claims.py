@@ -1,7 +1,9 @@
 """Claims with 4 concurrent clients: the volunteers `claim_task` RPC (the volunteer's right on the
 team, the member and their skills, a versioned write of the task with its `task_claimed` event)
 beside a bare nameko echo in the same run. Each client is another member of one team, with its
-own token, claiming head-count-1 tasks of its own, so every call is a real claim that succeeds."""
+own token, claiming head-count-1 tasks of its own, so every call is a real claim that succeeds.
+Last, the floor (`bench/floor_service.py`): the two reads and the compare-and-set write any
+claim needs, on the same tasks and memberships, with nothing else, as far as a claim could go."""
 
 import contextlib
 import time
@@ -35,6 +37,7 @@ def volunteers_cluster() -> Iterator[tuple[object, dict]]:
         env = {"AMQP_URI": stack.amqp_uri, "MONGO_URI": stack.mongo_uri, "ROSTERS_DB": f"bench_rosters_{suffix}",
                "VOLUNTEERS_DB": f"bench_volunteers_{suffix}", "ACTOR_SECRET": SECRET}
         with service_process("bench.echo_service", env, "bench/echo.yml"), \
+                service_process("bench.floor_service", env, "bench/floor.yml"), \
                 service_process("services.rosters.service", env, "services/rosters/config.yml"), \
                 service_process("services.volunteers.service", env, "services/volunteers/config.yml"):
             yield stack, env
@@ -85,6 +88,18 @@ def claimer(rpc, task_ids: list[str]):
     return claim
 
 
+def floorer(rpc, task_ids: list[str], member_id: str):
+    """A client's call to the floor: the same task reads and write as its claims, bare."""
+    tasks = iter(task_ids)
+
+    def claim(i: int) -> int:
+        written = rpc.floor.claim(task_id=next(tasks), member_id=member_id)
+        assert written == 1, written
+        return written
+
+    return claim
+
+
 def main() -> None:
     with volunteers_cluster() as (stack, env):
         context = context_for(Actor("bench", "system"), SECRET)
@@ -93,6 +108,7 @@ def main() -> None:
             ops = [proxies.enter_context(ClusterRpcProxy(config, context_data=context, timeout=30))
                    for _ in range(CLIENTS)]
             wait_until(lambda: ops[0].echo.echo(x=1) == {"x": 1}, 60, "echo service")
+            wait_until(lambda: ops[0].floor.claim(task_id="none", member_id="none") == 0, 60, "floor service")
             wait_until(lambda: ops[0].rosters.search_people(limit=1) is not None, 60, "rosters service")
             wait_until(lambda: ops[0].volunteers.list_teams(limit=1) is not None, 60, "volunteers service")
             places = load_demo(ops[0].rosters)
@@ -109,15 +125,21 @@ def main() -> None:
                                       PER_CLIENT, WARMUP)
             claims = measure_concurrent([claimer(rpc, task_ids[n * per_client:(n + 1) * per_client])
                                          for n, rpc in enumerate(clients)], PER_CLIENT, WARMUP)
+            floor = measure_concurrent([floorer(rpc, task_ids[n * per_client:(n + 1) * per_client], m["member_id"])
+                                        for n, (rpc, m) in enumerate(zip(clients, members, strict=True))],
+                                       PER_CLIENT, WARMUP)
             claimed = ops[0].volunteers.list_tasks(team_id=team["team_id"], state="claimed", limit=1)["total"]
     print(f"{CLIENTS} clients x {PER_CLIENT} claims, each client another member on head-count-1 tasks of its own; "
           f"tasks claimed: {claimed} of {len(task_ids)}")
     print(f"{'':22}{'calls/s':>10}{'p50 ms':>10}{'p99 ms':>10}")
-    for label, row in (("bare nameko echo", echo), ("volunteers.claim_task", claims)):
+    rows = (("bare nameko echo", echo), ("volunteers.claim_task", claims), ("floor: 2 reads + 1 write", floor))
+    for label, row in rows:
         print(f"{label:22}{row['calls_per_s']:>10.0f}{row['p50_ms']:>10.2f}{row['p99_ms']:>10.2f}")
-    for label, row in (("bare nameko echo", echo), ("volunteers.claim_task", claims)):
+    for label, row in rows:
         print(f"CPU ms per call, {label}: {cpu.describe(row['cpu_ms'])}")
     print(f"claim throughput / echo throughput = {claims['calls_per_s'] / echo['calls_per_s']:.2f} (goal >= 0.5)")
+    print(f"floor throughput / echo throughput = {floor['calls_per_s'] / echo['calls_per_s']:.2f} "
+          f"(the most any claim could reach here)")
 
 
 if __name__ == "__main__":
