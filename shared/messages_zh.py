@@ -19,6 +19,8 @@ CODE_SENTENCES: dict[str, str] = {
     "forbidden": "无权进行此操作",
     "invalid_transition": "当前状态不允许此操作",
     "unavailable": "服务暂时不可用，请稍后再试",
+    "unauthenticated": "未能确认调用方身份，请检查 API 密钥",
+    "rate_limited": "请求过于频繁，请稍后再试",
 }
 MOST_SHOWN = 5  # details named in one message; the rest are counted
 _COMPILED = [(re.compile(pattern), template) for pattern, template in PATTERNS]

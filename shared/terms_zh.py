@@ -3,7 +3,8 @@ validation errors (marshmallow's and ours) with their Chinese."""
 
 #: The last name of a field's dotted path → what a reader calls it.
 FIELDS: dict[str, str] = {
-    "_schema": "请求内容", "agenda": "议程", "agreement": "调解协议", "appointment_id": "聘任记录",
+    "_schema": "请求内容", "api_key": "API 密钥", "key_id": "密钥编号", "per_minute": "每分钟请求数",
+    "body": "请求正文", "agenda": "议程", "agreement": "调解协议", "appointment_id": "聘任记录",
     "assignee": "承办方", "attendees": "参会人员", "case_id": "事件", "case_ids": "关联事件", "category": "类别",
     "certificate_no": "聘书编号", "channel": "来源渠道", "co_handlers": "协办方", "community_id": "社区",
     "compensation_fen": "赔偿金额", "config": "社区配置", "content_base64": "文件内容", "cost_split": "费用分摊",
@@ -49,6 +50,7 @@ STATES: dict[str, str] = {
 #: An English reason, whole → its Chinese, said after the field's name.
 REASONS: dict[str, str] = {
     "Missing data for required field.": "为必填项", "required": "为必填项",
+    "unknown or revoked": "不存在或已吊销", "too many requests this minute": "本分钟内的请求已达上限",
     "Unknown field.": "不是可以提交的字段",
     "Field may not be null.": "不能为空值（null）",
     "Not a valid string.": "必须是文本", "Not a valid integer.": "必须是整数", "Not a valid number.": "必须是数字",

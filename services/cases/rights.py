@@ -40,6 +40,7 @@ RIGHTS = Rights("cases", {
     "record_payment": OFFICIALS,
     "get_meeting": OFFICIALS,
     "labels": EVERYONE,
+    "input_schemas": EVERYONE,
     "journal_state": ROOT,
 })
 

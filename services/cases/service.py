@@ -18,7 +18,7 @@ from services.cases.reports import CaseReader, meeting_view
 from services.cases.repository import JOURNAL, CasesStore
 from services.cases.rights import RIGHTS
 from services.cases.roster import Roster, RosterCache
-from shared import ops  # the module, not its classes: `nameko run` serves every class it finds
+from shared import openapi, ops  # modules, not their classes: `nameko run` serves every class it finds
 from shared.actor import CurrentActor
 from shared.clock import utcnow
 from shared.errorlog import ErrorLog
@@ -30,6 +30,8 @@ from shared.schemas import StrictSchema
 from shared.timers import configured_timer
 
 REPORT = schemas.Report()
+#: the inputs other systems send over HTTP, documented by the gateway (`input_schemas`)
+PUBLISHED_INPUTS = {"Report": schemas.Report, "Search": schemas.Search, "Stats": schemas.Stats}
 
 
 class CasesService(ops.JournalOps):
@@ -116,6 +118,14 @@ class CasesService(ops.JournalOps):
         self.actor()
         StrictSchema().load_or_raise(data)
         return labels.catalogue(self.policy.taxonomy)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def input_schemas(self, **data) -> dict:
+        """The JSON Schemas (OpenAPI 3.0 components) of the input of `report`, `search` and
+        `stats`, from the schemas they load it with: for a gateway documenting them over HTTP."""
+        self.actor()
+        StrictSchema().load_or_raise(data)
+        return openapi.input_schemas(PUBLISHED_INPUTS)
 
     @rpc(expected_exceptions=EXPECTED)
     @once

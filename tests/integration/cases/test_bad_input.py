@@ -156,11 +156,12 @@ CASES = [
     ("get_meeting", {"meeting_id": "mtg_nowhere"}, MeetingNotFound, "meeting_id"),
     ("journal_state", {"verbose": True}, ValidationFailed, "verbose"),
     ("labels", {"language": "en"}, ValidationFailed, "language"),
+    ("input_schemas", {"names": ["Report"]}, ValidationFailed, "names"),
 ]
 RPCS = ["report", "self_resolve", "escalate", "triage", "dispatch", "accept", "return_case", "progress", "mediate",
         "resolve", "evaluate", "suspend", "resume", "request_extension", "decide_extension", "mark_duplicate",
         "send_back", "get_case", "search", "stats", "schedule_meeting", "record_meeting", "record_payment",
-        "get_meeting", "journal_state", "labels"]
+        "get_meeting", "journal_state", "labels", "input_schemas"]
 
 
 @pytest.fixture(scope="module")

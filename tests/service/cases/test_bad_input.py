@@ -144,6 +144,7 @@ ROWS = [
     ("get_meeting", {}, "meeting_id"),
     ("journal_state", {"verbose": True}, "verbose"),
     ("labels", {"language": "en"}, "language"),
+    ("input_schemas", {"names": ["Report"]}, "names"),
 ]
 
 

@@ -1,0 +1,35 @@
+"""The gateway's own inputs: the keys ops issue (the case operations take the services' own
+schemas, imported where they are served)."""
+
+from marshmallow import fields, validate
+
+from shared.rights import ROLES
+from shared.schemas import StrictSchema, name_field
+
+MAX_PER_MINUTE = 100_000
+
+
+class IssueKey(StrictSchema):
+    name = name_field(100)  # the calling system, as ops know it: "区综治平台", "FixMyStreet"
+    who = fields.String(required=True, validate=validate.Length(min=1, max=80))
+    role = fields.String(required=True, validate=validate.OneOf(ROLES))
+    node_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=80))
+    per_minute = fields.Integer(load_default=600, strict=True, validate=validate.Range(min=1, max=MAX_PER_MINUTE))
+
+
+class KeyRef(StrictSchema):
+    key_id = fields.String(required=True, validate=validate.Length(min=1, max=40))
+
+
+
+class ErrorInner(StrictSchema):
+    code = fields.String(required=True)
+    message = fields.String(required=True)
+    message_zh = fields.String()
+    details = fields.List(fields.Dict(), required=True)
+
+
+class ErrorAnswer(StrictSchema):
+    """Every error of the JSON API: `{"error": {code, message, message_zh, details}}`."""
+
+    error = fields.Nested(ErrorInner, required=True)

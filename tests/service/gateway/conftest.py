@@ -1,0 +1,95 @@
+"""The gateway over hand-written fakes: its key store on the in-memory database
+(`tests.fakes.mongo`), cases and rosters as fake proxies answering as the services do, and
+requests built with werkzeug as the web server hands them over."""
+
+from collections.abc import Mapping
+from typing import Any
+
+import pytest
+from nameko.testing.services import worker_factory
+from werkzeug.test import EnvironBuilder
+
+from services.cases.service import PUBLISHED_INPUTS
+from services.gateway.repository import GatewayStore
+from services.gateway.service import GatewayService
+from shared.actor import Actor
+from shared.errors import NotFound
+from shared.openapi import input_schemas
+from tests.fakes.mongo import FakeDatabase
+from tests.service.fakes import FakeActorAccess
+from tests.service.notifications.conftest import FakeProxy
+
+OPS = Actor("ops", "admin")
+JIAYUAN = {"unit_id": "unit_jiayuan", "name": "嘉园社区", "level": "community",
+           "ancestors": ["unit_yuhua", "unit_zjt"]}
+
+
+def rosters_answer(method: str, kwargs: Mapping) -> Any:
+    if method == "get_unit":
+        if kwargs["unit_id"] != JIAYUAN["unit_id"]:
+            raise NotFound("no unit", [{"field": "unit_id", "reason": "not found"}])
+        return JIAYUAN
+    if method == "responsible_chain":
+        return [{"unit_id": kwargs["unit_id"], "name": "1单元", "level": "unit", "leaders": []}]
+    raise AssertionError(method)
+
+
+class Cases:
+    """Answers as cases does; `fail_with` makes the next call raise it."""
+
+    def __init__(self):
+        self.fail_with: Exception | None = None
+
+    def __call__(self, method: str, kwargs: Mapping) -> Any:
+        if self.fail_with is not None:
+            error, self.fail_with = self.fail_with, None
+            raise error
+        if method == "report":
+            return {"case_id": "case_1", "state": "reported", **kwargs}
+        if method == "get_case":
+            return {"case_id": kwargs["case_id"], "state": "reported"}
+        if method == "search":
+            return {"total": 0, "items": []}
+        if method == "stats":
+            return {"node_id": kwargs["node_id"], "totals": {}}
+        if method == "input_schemas":
+            return input_schemas(PUBLISHED_INPUTS)
+        raise AssertionError(method)
+
+
+class Gateway:
+    """A gateway worker and what it talks to."""
+
+    def __init__(self):
+        self.store = GatewayStore(FakeDatabase(), None, {})
+        self.cases = Cases()
+        self.cases_proxy = FakeProxy(self.cases)
+        self.rosters_proxy = FakeProxy(rosters_answer)
+        self.access = FakeActorAccess(OPS)
+
+    @property
+    def asked(self) -> list[tuple[str, dict]]:
+        """The calls cases was asked for the caller (its published schemas left out)."""
+        return [c for c in self.cases_proxy.calls if c[0] != "input_schemas"]
+
+    def worker(self) -> GatewayService:
+        return worker_factory(GatewayService, store=self.store, actor=self.access, cases=self.cases_proxy,
+                              rosters=self.rosters_proxy, config={"OTHERS_TIMEOUT_SECONDS": 1})
+
+    def issue(self, **overrides) -> str:
+        """A fresh key for 嘉园社区's secretary; the raw key."""
+        data = {"name": "区综治平台", "who": "district-app", "role": "secretary", "node_id": "unit_jiayuan",
+                **overrides}
+        return self.worker().issue_key(**data)["api_key"]
+
+    def request(self, endpoint: str, method: str, path: str, key: str | None = None, **kwargs):
+        """The answer of `endpoint` (a method name) to a request; path values as the route gives them."""
+        headers = {"X-API-Key": key} if key else {}
+        request = EnvironBuilder(path=path, method=method, headers=headers, **kwargs.pop("build", {})).get_request()
+        return getattr(self.worker(), endpoint)(request, **kwargs)
+
+
+@pytest.fixture
+def gateway() -> Gateway:
+    GatewayService.inputs.forget("cases")  # each test's cases is asked afresh
+    return Gateway()
