@@ -16,8 +16,9 @@ from shared.rights import ANY
 
 TALLY_PAGE = 500  # cases read at a time to tally a unit's figures
 INTERNAL = ("_id", "counted", "opening")  # bookkeeping, not part of a case as callers see it
-SUMMARY_FIELDS = ("state", "category", "category_label", "urgency", "channel", "unit_id", "unit_path",
-                  "community_id", "reported_at", "deadlines", "overdue", "external_ref", "version")
+SUMMARY_FIELDS = ("state", "category", "category_label", "urgency", "channel", "unit_id", "unit_path", "description",
+                  "community_id", "reported_at", "updated_at", "deadlines", "overdue", "external_ref", "assignee",
+                  "result", "version")
 
 
 class CaseReader:

@@ -97,9 +97,11 @@ def _utc(moment: datetime) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
-def key_document(key_digest: str, name: str, actor: Actor, per_minute: int, now: datetime) -> dict:
+def key_document(key_digest: str, name: str, actor: Actor, per_minute: int, now: datetime,
+                 public_reads: bool = False) -> dict:
     """The stored key for `actor`, allowed `per_minute` requests a minute, its count starting now;
-    `ValidationFailed` for a role `shared.rights` does not know or a limit below one."""
+    with `public_reads`, also the key Open311 reads without a key are answered as (and counted
+    against). `ValidationFailed` for a role `shared.rights` does not know or a limit below one."""
     if actor.role not in ROLES:
         raise field_error("role", f"Must be one of: {', '.join(ROLES)}.")
     if isinstance(per_minute, bool) or not isinstance(per_minute, int) or per_minute < 1:
@@ -108,7 +110,7 @@ def key_document(key_digest: str, name: str, actor: Actor, per_minute: int, now:
         "_id": key_digest, "key_id": key_id_of(key_digest), "name": name,
         "who": actor.who, "role": actor.role, "jurisdiction": list(actor.jurisdiction),
         "per_minute": per_minute, "created_at": now, "revoked_at": None,
-        "window": minute_of(now), "used": 0,
+        "window": minute_of(now), "used": 0, "public_reads": public_reads,
     }
 
 

@@ -8,7 +8,7 @@ import re
 import unicodedata
 import xml.etree.ElementTree as ET
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
 from shared.errors import LinliError, NotFound, ValidationFailed
@@ -231,3 +231,90 @@ def errors_from(error: LinliError, status: int) -> list[dict]:
         return errors_body(status, error.message)
     return [{"code": status, "description": f"{detail.get('field')}: {detail.get('reason')}"}
             for detail in error.details]
+
+
+def object_xml(root: str, fields: Mapping) -> bytes:
+    """One object as GeoReport's XML: `<root>` with a child per field (a service definition)."""
+    tree = ET.Element(root)
+    _fill(tree, fields)
+    return XML_DECLARATION + ET.tostring(tree, encoding="unicode").encode("utf-8")
+
+
+# GET /requests: its filters as a search of cases
+
+SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
+FORMATS = ("text/xml", "application/json")
+STATUSES = ("open", "closed")
+MAX_IDS = 50  # service_request_id=a,b,…: at most this many at once
+DEFAULT_DAYS = 90  # without start_date or end_date, the requests of the last 90 days
+MOST_LISTED = 200  # GET /requests answers at most this many, newest first
+
+
+def discovery(base_url: str, contact: str, changeset: str) -> dict:
+    """The discovery document: where the GeoReport v2 endpoint is and what it speaks."""
+    return {"changeset": changeset, "contact": contact,
+            "key_service": "API keys are issued by the district's operations team (the gateway's issue_key RPC)",
+            "endpoints": [{"specification": SPECIFICATION, "url": base_url, "changeset": changeset,
+                           "type": "production", "formats": list(FORMATS)}]}
+
+
+def discovery_xml(document: Mapping) -> bytes:
+    """The discovery document as XML: each endpoint an `<endpoint>`, each format a `<format>`."""
+    tree = ET.Element("discovery")
+    for name in ("changeset", "contact", "key_service"):
+        ET.SubElement(tree, name).text = xml_text(document.get(name))
+    endpoints = ET.SubElement(tree, "endpoints")
+    for endpoint in document.get("endpoints") or []:
+        element = ET.SubElement(endpoints, "endpoint")
+        for name in ("specification", "url", "changeset", "type"):
+            ET.SubElement(element, name).text = xml_text(endpoint.get(name))
+        formats = ET.SubElement(element, "formats")
+        for given in endpoint.get("formats") or []:
+            ET.SubElement(formats, "format").text = xml_text(given)
+    return XML_DECLARATION + ET.tostring(tree, encoding="unicode").encode("utf-8")
+
+
+def requested_ids(query: Mapping[str, str]) -> list[str] | None:
+    """`service_request_id=a,b`: the ids asked for, in order, each once; None when not given."""
+    given = query.get("service_request_id")
+    if given is None:
+        return None
+    ids = list(dict.fromkeys(part.strip() for part in given.split(",") if part.strip()))
+    if not ids or len(ids) > MAX_IDS:
+        raise ValidationFailed("service_request_id: 1 to 50 ids, comma-separated",
+                               [{"field": "service_request_id", "reason": f"1 to {MAX_IDS} ids, comma-separated"}])
+    return ids
+
+
+def search_arguments(query: Mapping[str, str], states: Sequence[str], today_local: date, zone: tzinfo) -> dict:
+    """The arguments of cases' `search` for GET /requests's filters: `service_code` (a category),
+    `status` (`open`, `closed` or both, comma-separated), `start_date` and `end_date` (ISO 8601
+    moments, read as the local days the cases were received; the last 90 days by default).
+    `states`: every case state. `ValidationFailed` names every filter at fault."""
+    problems: list[dict] = []
+    statuses = {part.strip() for part in (query.get("status") or "").split(",") if part.strip()}
+    if statuses - set(STATUSES):
+        problems.append({"field": "status", "reason": "open, closed or both, comma-separated"})
+    days = {}
+    for name in ("start_date", "end_date"):
+        if query.get(name):
+            try:
+                moment = datetime.fromisoformat(query[name])
+            except ValueError:
+                problems.append({"field": name, "reason": "not an ISO 8601 moment (e.g. 2026-11-01T00:00:00+08:00)"})
+                continue
+            days[name] = (moment if moment.tzinfo else moment.replace(tzinfo=zone)).astimezone(zone).date()
+    last = days.get("end_date") or today_local
+    first = days.get("start_date") or last - timedelta(days=DEFAULT_DAYS)
+    if first > last:
+        problems.append({"field": "end_date", "reason": "must not be before start_date"})
+    if problems:
+        raise ValidationFailed("invalid filters (" + ", ".join(f"{p['field']}: {p['reason']}" for p in problems) + ")",
+                               problems)
+    arguments: dict = {"date_from": first.isoformat(), "date_to": last.isoformat(), "limit": MOST_LISTED}
+    if query.get("service_code"):
+        arguments["category"] = query["service_code"]
+    if len(statuses) == 1:
+        wanted = statuses.pop()
+        arguments["state"] = [state for state in states if status_of(state) == wanted]
+    return arguments

@@ -55,7 +55,18 @@ class ApiKeys:
         it (count again: it now matches) or the key is missing or revoked."""
         if raw is None or not raw.strip():
             raise keys.Unauthenticated.missing()
-        key_digest, minute = keys.digest(raw), keys.minute_of(now)
+        return self._admit(keys.digest(raw), now)
+
+    def admit_public(self, now: datetime) -> dict:
+        """The key ops marked for public reads, with this request counted as `admit` counts;
+        `Unauthenticated` (a key is required) when no such key is in force."""
+        marked = self.coll.find_one({"public_reads": True, "revoked_at": None}, {"_id": 1})
+        if marked is None:
+            raise keys.Unauthenticated.missing()
+        return self._admit(marked["_id"], now)
+
+    def _admit(self, key_digest: str, now: datetime) -> dict:
+        minute = keys.minute_of(now)
         for _ in range(COUNTING_ROUNDS):
             counted = self._count(key_digest, minute) or self._start_minute(key_digest, minute)
             if counted is not None:

@@ -15,6 +15,8 @@ class IssueKey(StrictSchema):
     role = fields.String(required=True, validate=validate.OneOf(ROLES))
     node_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=80))
     per_minute = fields.Integer(load_default=600, strict=True, validate=validate.Range(min=1, max=MAX_PER_MINUTE))
+    #: this key's actor also answers Open311 reads that come without a key (public, as FixMyStreet's)
+    public_reads = fields.Boolean(load_default=False)
 
 
 class KeyRef(StrictSchema):

@@ -1,98 +1,40 @@
-"""The HTTP gateway: the services' operations for systems that speak HTTP rather than AMQP.
+"""The HTTP gateway: the services' operations for systems that speak HTTP rather than AMQP, as
+a JSON API with its OpenAPI document (`json_api`) and as Open311 GeoReport v2 (`open311_api`).
 
-Each request names its caller by API key (`X-API-Key`); the key's actor is what the services
-see, through the same signed token every RPC carries. The services' RPC proxies are shared by
-all requests (one reply queue per process over a bounded pool of connections), never a new
-connection per request. Thin entrypoints: reading the request, the calls, the answer."""
+Each request names its caller by API key; the key's actor is what the services see, through
+the same signed token every RPC carries, so each service's own rights and masking apply. The
+services' RPC proxies are shared by all requests (one reply queue per process over a bounded
+pool of connections), never a new connection per request. Ops issue, list and revoke keys
+over RPC."""
 
-import functools
-import json
 import logging
-from collections.abc import Callable
 
 from nameko.dependency_providers import Config
-from nameko.exceptions import RemoteError
 from nameko.rpc import RpcProxy
-from werkzeug.wrappers import Request, Response
+from werkzeug.wrappers import Request
 
-from services.gateway import docs, keys
-from services.gateway.arguments import from_query
-from services.gateway.openapi import API, OPERATIONS, TITLE, build_spec
+from services.gateway import json_api, keys, open311_api  # modules: `nameko run` serves every class it finds
 from services.gateway.repository import GatewayStore
 from services.gateway.rights import RIGHTS
 from services.gateway.schemas import IssueKey, KeyRef
-from services.gateway.statuses import status_for
-from services.gateway.web import json_response, route
 from shared.actor import ROOT_ROLES, Actor, CurrentActor
 from shared.calls import call
 from shared.clock import utcnow
-from shared.errors import EXPECTED, LinliError, ValidationFailed, remote_code
+from shared.errors import EXPECTED, ValidationFailed
 from shared.mongo import MongoStore
 from shared.resilience import Unavailable
 from shared.rpc import rpc
 from shared.ttlcache import TTLCache
 
 log = logging.getLogger(__name__)
-#: the services' published inputs, asked again after this long (a service upgraded meanwhile)
-INPUTS_SECONDS = 300
-QUERIES = {op.name: op for op in OPERATIONS if op.query}
+#: what the services publish for the gateway (input schemas, labels), asked again after this long
+PUBLISHED_SECONDS = 300
 
 
-def as_linli_error(error: Exception) -> LinliError | None:
-    """The structured error an RPC raised: as this process knows it, or rebuilt from the JSON
-    of a `RemoteError` (another service's error class); None for anything else."""
-    if isinstance(error, LinliError):
-        return error
-    code = remote_code(error) if isinstance(error, RemoteError) else None
-    if code is None:
-        return None
-    parsed = json.loads(error.value)
-    rebuilt = LinliError(str(parsed.get("message") or code), list(parsed.get("details") or []))
-    rebuilt.code = code
-    return rebuilt
-
-
-def error_response(error: LinliError) -> Response:
-    headers = {}
-    if error.code == "unauthenticated":
-        headers["WWW-Authenticate"] = 'ApiKey header="X-API-Key"'
-    retry_after = getattr(error, "retry_after", None)
-    if retry_after is not None:
-        headers["Retry-After"] = str(retry_after)
-    return json_response(status_for(error.code).json, {"error": error.to_dict()}, headers)
-
-
-def answered(method: Callable[..., Response]) -> Callable[..., Response]:
-    """A structured error from the gateway or a service becomes its JSON answer."""
-
-    @functools.wraps(method)
-    def entrypoint(self, request: Request, **path) -> Response:
-        try:
-            return method(self, request, **path)
-        except (LinliError, RemoteError) as error:
-            known = as_linli_error(error)
-            if known is None:
-                raise
-            return error_response(known)
-
-    return entrypoint
-
-
-def body_of(request: Request) -> dict:
-    """The request's JSON object."""
-    try:
-        body = json.loads(request.get_data(as_text=True) or "null")
-    except ValueError:
-        raise ValidationFailed("the body is not JSON", [{"field": "body", "reason": "not valid JSON"}]) from None
-    if not isinstance(body, dict):
-        raise ValidationFailed("the body must be a JSON object", [{"field": "body", "reason": "not an object"}])
-    return body
-
-
-class GatewayService:
+class GatewayService(json_api.JsonApi, open311_api.Open311Api):
     name = "gateway"
     rights = RIGHTS  # who may call each RPC (the key RPCs): checked before anything else
-    inputs = TTLCache(INPUTS_SECONDS, 1)  # per process: the services' input schemas
+    published = TTLCache(PUBLISHED_SECONDS, 10)  # per process: cases' input schemas and labels
 
     store: GatewayStore = MongoStore(GatewayStore, "GATEWAY_DB")
     actor = CurrentActor()
@@ -103,78 +45,36 @@ class GatewayService:
     def _timeout(self) -> float:
         return float(self.config.get("OTHERS_TIMEOUT_SECONDS", 10))
 
-    def _inputs(self) -> dict:
-        """The input schemas the services publish (asked as the gateway itself)."""
-        found = self.inputs.get("cases")
-        if found is None:
-            self.actor.become_service(self.name)
-            found = call(self.cases, "cases", "input_schemas", self._timeout(), "openapi", Unavailable)
-            self.inputs.put("cases", found)
-        return found
-
-    def _query(self, request: Request, operation: str) -> dict:
-        """The query string as the arguments of `operation`'s RPC, typed by its input schema."""
-        op = QUERIES[operation]
-        return from_query(self._inputs()[op.query], {name: request.args.getlist(name) for name in request.args})
-
-    def _call(self, request: Request, service: str, method: str, field: str, **arguments):
-        """`service.method(**arguments)` as the caller the request's API key names."""
+    def _caller(self, request: Request, public: bool) -> Actor:
+        """The actor of the request's API key (`X-API-Key`, or `api_key` in the query or form),
+        its request counted; for a `public` read without a key, the actor of the key ops marked
+        for public reads."""
         raw = request.headers.get("X-API-Key") or request.args.get("api_key") or request.form.get("api_key")
-        key = self.store.keys.admit(raw, utcnow())
+        if not raw and public:
+            return keys.actor_of(self.store.keys.admit_public(utcnow()))
+        return keys.actor_of(self.store.keys.admit(raw, utcnow()))
+
+    def _call(self, request: Request, service: str, method: str, field: str, public: bool = False, **arguments):
+        """`service.method(**arguments)` as the request's caller; `Unavailable` naming `field`
+        when the service does not answer in time."""
         proxy = {"cases": self.cases, "rosters": self.rosters}[service]
-        with self.actor.acting_as(keys.actor_of(key)):
+        with self.actor.acting_as(self._caller(request, public)):
             return call(proxy, service, method, self._timeout(), field, Unavailable, **arguments)
 
-    # the JSON API
-
-    @route("POST", f"{API}/cases")
-    @answered
-    def report_case(self, request: Request) -> Response:
-        case = self._call(request, "cases", "report", "case", **body_of(request))
-        return json_response(201, case, {"Location": f"{API}/cases/{case['case_id']}"})
-
-    @route("GET", f"{API}/cases/<case_id>")
-    @answered
-    def get_case(self, request: Request, case_id: str) -> Response:
-        return json_response(200, self._call(request, "cases", "get_case", "case_id", case_id=case_id))
-
-    @route("GET", f"{API}/cases")
-    @answered
-    def search_cases(self, request: Request) -> Response:
-        arguments = self._query(request, "search_cases")
-        return json_response(200, self._call(request, "cases", "search", "query", **arguments))
-
-    @route("GET", f"{API}/stats/<node_id>")
-    @answered
-    def stats(self, request: Request, node_id: str) -> Response:
-        arguments = {**self._query(request, "stats"), "node_id": node_id}
-        return json_response(200, self._call(request, "cases", "stats", "node_id", **arguments))
-
-    @route("GET", f"{API}/units/<unit_id>/chain")
-    @answered
-    def responsible_chain(self, request: Request, unit_id: str) -> Response:
-        chain = self._call(request, "rosters", "responsible_chain", "unit_id", unit_id=unit_id)
-        return json_response(200, {"unit_id": unit_id, "chain": chain})
-
-    # the document and its page: open to all, like any published API description
-
-    @route("GET", f"{API}/openapi.json")
-    @answered
-    def openapi(self, request: Request) -> Response:
-        return json_response(200, build_spec(self._inputs()))
-
-    @route("GET", f"{API}/docs")
-    def docs_page(self, request: Request) -> Response:
-        return Response(docs.page(TITLE), content_type="text/html; charset=utf-8")
-
-    @route("GET", f"{API}/docs/<name>")
-    def docs_asset(self, request: Request, name: str) -> Response:
-        found = docs.asset(name)
+    def _published(self, method: str) -> dict:
+        """What cases publishes for callers (`input_schemas`, `labels`), asked as the gateway itself."""
+        found = self.published.get(method)
         if found is None:
-            return json_response(404, {"error": {"code": "not_found", "message": f"no file {name}",
-                                                 "details": [{"field": "name", "reason": "not found"}]}})
-        content, content_type = found
-        return Response(content, content_type=content_type, headers={"Cache-Control": "max-age=86400"})
+            self.actor.become_service(self.name)
+            found = call(self.cases, "cases", method, self._timeout(), "cases", Unavailable)
+            self.published.put(method, found)
+        return found
+
+    def _inputs(self) -> dict:
+        return self._published("input_schemas")
+
+    def _labels(self) -> dict:
+        return self._published("labels")
 
     # keys, for ops over RPC
 
@@ -190,10 +90,14 @@ class GatewayService:
         elif request["role"] not in ROOT_ROLES:
             raise ValidationFailed("a key for a role below root needs its place",
                                    [{"field": "node_id", "reason": "required unless the role is root"}])
+        if request["public_reads"] and request["role"] in ROOT_ROLES:
+            raise ValidationFailed("a key for public reads reads at a place, as a role below root",
+                                   [{"field": "public_reads", "reason": "only for a role below root, at its node"}])
         raw = keys.new_raw_key()
         actor = Actor(request["who"], request["role"], jurisdiction)
         doc = self.store.keys.issue(keys.key_document(keys.digest(raw), request["name"], actor,
-                                                      request["per_minute"], utcnow()))
+                                                      request["per_minute"], utcnow(),
+                                                      public_reads=request["public_reads"]))
         return {**keys.public_view(doc), "api_key": raw}
 
     @rpc(expected_exceptions=EXPECTED)

@@ -3,16 +3,21 @@
 requests built with werkzeug as the web server hands them over."""
 
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import pytest
 from nameko.testing.services import worker_factory
 from werkzeug.test import EnvironBuilder
 
+import services.cases
+from services.cases import labels
+from services.cases.policy import CasePolicy
 from services.cases.service import PUBLISHED_INPUTS
 from services.gateway.repository import GatewayStore
 from services.gateway.service import GatewayService
 from shared.actor import Actor
+from shared.config import load_config
 from shared.errors import NotFound
 from shared.openapi import input_schemas
 from tests.fakes.mongo import FakeDatabase
@@ -20,6 +25,8 @@ from tests.service.fakes import FakeActorAccess
 from tests.service.notifications.conftest import FakeProxy
 
 OPS = Actor("ops", "admin")
+PUBLISHED = ("input_schemas", "labels")  # what cases publishes for the gateway itself
+TAXONOMY = CasePolicy.from_config(load_config(Path(services.cases.__file__).parent / "config.yml")).taxonomy
 JIAYUAN = {"unit_id": "unit_jiayuan", "name": "嘉园社区", "level": "community",
            "ancestors": ["unit_yuhua", "unit_zjt"]}
 
@@ -35,25 +42,31 @@ def rosters_answer(method: str, kwargs: Mapping) -> Any:
 
 
 class Cases:
-    """Answers as cases does; `fail_with` makes the next call raise it."""
+    """Answers as cases does; `fail_with` makes the next call for a caller raise it."""
 
     def __init__(self):
         self.fail_with: Exception | None = None
 
     def __call__(self, method: str, kwargs: Mapping) -> Any:
-        if self.fail_with is not None:
+        if self.fail_with is not None and method not in PUBLISHED:
             error, self.fail_with = self.fail_with, None
             raise error
         if method == "report":
             return {"case_id": "case_1", "state": "reported", **kwargs}
         if method == "get_case":
-            return {"case_id": kwargs["case_id"], "state": "reported"}
+            if kwargs["case_id"].startswith("missing"):
+                raise NotFound("no case", [{"field": "case_id", "reason": "not found"}])
+            return {"case_id": kwargs["case_id"], "state": "reported", "category": "drains",
+                    "category_label": "下水道堵塞", "unit_path": ["嘉园社区", "金昌花园", "2栋", "1单元"],
+                    "reporter": {"name": "王大爷", "phone": "13900001111"}}
         if method == "search":
-            return {"total": 0, "items": []}
+            return {"total": 1, "items": [{"case_id": "case_9", "state": "closed", "category": "drains"}]}
         if method == "stats":
             return {"node_id": kwargs["node_id"], "totals": {}}
         if method == "input_schemas":
             return input_schemas(PUBLISHED_INPUTS)
+        if method == "labels":
+            return labels.catalogue(TAXONOMY)
         raise AssertionError(method)
 
 
@@ -69,8 +82,8 @@ class Gateway:
 
     @property
     def asked(self) -> list[tuple[str, dict]]:
-        """The calls cases was asked for the caller (its published schemas left out)."""
-        return [c for c in self.cases_proxy.calls if c[0] != "input_schemas"]
+        """The calls cases was asked for the caller (what it publishes left out)."""
+        return [c for c in self.cases_proxy.calls if c[0] not in PUBLISHED]
 
     def worker(self) -> GatewayService:
         return worker_factory(GatewayService, store=self.store, actor=self.access, cases=self.cases_proxy,
@@ -82,6 +95,10 @@ class Gateway:
                 **overrides}
         return self.worker().issue_key(**data)["api_key"]
 
+    def public_key(self) -> str:
+        """The key Open311 reads without a key are answered as: a building leader's at 嘉园社区."""
+        return self.issue(name="公开查询", who="open311-public", role="building_leader", public_reads=True)
+
     def request(self, endpoint: str, method: str, path: str, key: str | None = None, **kwargs):
         """The answer of `endpoint` (a method name) to a request; path values as the route gives them."""
         headers = {"X-API-Key": key} if key else {}
@@ -91,5 +108,6 @@ class Gateway:
 
 @pytest.fixture
 def gateway() -> Gateway:
-    GatewayService.inputs.forget("cases")  # each test's cases is asked afresh
+    for published in PUBLISHED:  # each test's cases is asked afresh
+        GatewayService.published.forget(published)
     return Gateway()
