@@ -246,7 +246,8 @@ SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 FORMATS = ("text/xml", "application/json")
 STATUSES = ("open", "closed")
 MAX_IDS = 50  # service_request_id=a,b,…: at most this many at once
-DEFAULT_DAYS = 90  # without start_date or end_date, the requests of the last 90 days
+DEFAULT_DAYS = 90  # without start_date or end_date, the requests of the last 90 days; a range spans at most this
+MAX_CODES = 20  # service_code=a,b,…: at most this many at once
 MOST_LISTED = 200  # GET /requests answers at most this many, newest first
 
 
@@ -286,12 +287,16 @@ def requested_ids(query: Mapping[str, str]) -> list[str] | None:
     return ids
 
 
-def search_arguments(query: Mapping[str, str], states: Sequence[str], today_local: date, zone: tzinfo) -> dict:
-    """The arguments of cases' `search` for GET /requests's filters: `service_code` (a category),
-    `status` (`open`, `closed` or both, comma-separated), `start_date` and `end_date` (ISO 8601
-    moments, read as the local days the cases were received; the last 90 days by default).
+def search_arguments(query: Mapping[str, str], states: Sequence[str], today_local: date, zone: tzinfo) -> list[dict]:
+    """The arguments of cases' `search`, one search per category, for GET /requests's filters:
+    `service_code` (categories, comma-separated; all by default), `status` (`open`, `closed` or
+    both, comma-separated), `start_date` and `end_date` (ISO 8601 moments, read as the local
+    days the cases were received; the last 90 days by default, and at most 90 days).
     `states`: every case state. `ValidationFailed` names every filter at fault."""
     problems: list[dict] = []
+    codes = list(dict.fromkeys(part.strip() for part in (query.get("service_code") or "").split(",") if part.strip()))
+    if len(codes) > MAX_CODES:
+        problems.append({"field": "service_code", "reason": f"at most {MAX_CODES} codes, comma-separated"})
     statuses = {part.strip() for part in (query.get("status") or "").split(",") if part.strip()}
     if statuses - set(STATUSES):
         problems.append({"field": "status", "reason": "open, closed or both, comma-separated"})
@@ -308,13 +313,19 @@ def search_arguments(query: Mapping[str, str], states: Sequence[str], today_loca
     first = days.get("start_date") or last - timedelta(days=DEFAULT_DAYS)
     if first > last:
         problems.append({"field": "end_date", "reason": "must not be before start_date"})
+    elif (last - first).days > DEFAULT_DAYS:
+        problems.append({"field": "end_date", "reason": f"a range spans at most {DEFAULT_DAYS} days"})
     if problems:
         raise ValidationFailed("invalid filters (" + ", ".join(f"{p['field']}: {p['reason']}" for p in problems) + ")",
                                problems)
     arguments: dict = {"date_from": first.isoformat(), "date_to": last.isoformat(), "limit": MOST_LISTED}
-    if query.get("service_code"):
-        arguments["category"] = query["service_code"]
     if len(statuses) == 1:
         wanted = statuses.pop()
         arguments["state"] = [state for state in states if status_of(state) == wanted]
-    return arguments
+    return [{**arguments, "category": code} for code in codes] if codes else [arguments]
+
+
+def newest_first(found: Sequence[Sequence[Mapping]]) -> list[Mapping]:
+    """The cases several searches found, newest first, at most `MOST_LISTED`."""
+    cases = [case for page in found for case in page]
+    return sorted(cases, key=lambda case: str(case.get("reported_at") or ""), reverse=True)[:MOST_LISTED]

@@ -83,8 +83,9 @@ class Open311Api:
         else:
             zone = ZoneInfo(self.config.get("LOCAL_TIMEZONE", "Asia/Shanghai"))
             states = [state["code"] for state in labels["states"]]
-            arguments = open311.search_arguments(query, states, datetime.now(zone).date(), zone)
-            cases = self._call(request, "cases", "search", "query", public=True, **arguments)["items"]
+            searches = open311.search_arguments(query, states, datetime.now(zone).date(), zone)
+            cases = open311.newest_first([self._call(request, "cases", "search", "query", public=True, **arguments)
+                                          ["items"] for arguments in searches])
         rows = [open311.request_from_case(case, labels) for case in cases]
         return open311_answer(fmt, "service_requests", "request", rows)
 

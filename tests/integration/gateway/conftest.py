@@ -48,3 +48,10 @@ def office_key(gateway_rpc, place) -> str:  # noqa: F811
     """A key acting as 嘉园社区's secretary, the district's case system."""
     return gateway_rpc.issue_key(name="区综治平台", who="district-cases", role="secretary",
                                  node_id=place(COMMUNITY), per_minute=10_000)["api_key"]
+
+
+@pytest.fixture
+def public_key(gateway_rpc, place) -> str:  # noqa: F811
+    """The key Open311 reads without a key are answered as: 嘉园社区, as a building leader would read."""
+    return gateway_rpc.issue_key(name="公开查询", who="open311-public", role="building_leader",
+                                 node_id=place(COMMUNITY), per_minute=10_000, public_reads=True)["api_key"]
