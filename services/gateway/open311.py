@@ -305,16 +305,10 @@ def search_arguments(query: Mapping[str, str], states: Sequence[str], today_loca
         if query.get(name):
             try:
                 moment = datetime.fromisoformat(query[name])
-            except ValueError:
+                days[name] = (moment if moment.tzinfo else moment.replace(tzinfo=zone)).astimezone(zone).date()
+            except (ValueError, OverflowError):  # not a moment, or one whose local day is past the calendar
                 problems.append({"field": name, "reason": "not an ISO 8601 moment (e.g. 2026-11-01T00:00:00+08:00)"})
-                continue
-            days[name] = (moment if moment.tzinfo else moment.replace(tzinfo=zone)).astimezone(zone).date()
-    last = days.get("end_date") or today_local
-    first = days.get("start_date") or last - timedelta(days=DEFAULT_DAYS)
-    if first > last:
-        problems.append({"field": "end_date", "reason": "must not be before start_date"})
-    elif (last - first).days > DEFAULT_DAYS:
-        problems.append({"field": "end_date", "reason": f"a range spans at most {DEFAULT_DAYS} days"})
+    first, last = _period(days, today_local, problems)
     if problems:
         raise ValidationFailed("invalid filters (" + ", ".join(f"{p['field']}: {p['reason']}" for p in problems) + ")",
                                problems)
@@ -323,6 +317,22 @@ def search_arguments(query: Mapping[str, str], states: Sequence[str], today_loca
         wanted = statuses.pop()
         arguments["state"] = [state for state in states if status_of(state) == wanted]
     return [{**arguments, "category": code} for code in codes] if codes else [arguments]
+
+
+def _period(days: Mapping[str, date], today_local: date, problems: list[dict]) -> tuple[date, date]:
+    """The local days searched, both included: the 90 days up to `end_date` (today by default),
+    or from `start_date`; a range given wrong is added to `problems`, naming the day at fault."""
+    last = days.get("end_date") or today_local
+    span = timedelta(days=DEFAULT_DAYS - 1)
+    first = days.get("start_date") or (last - span if last - date.min >= span else date.min)
+    if first > last:
+        blamed = "end_date" if "end_date" in days else "start_date"
+        problems.append({"field": blamed, "reason": "the range must not end before it starts"
+                         + ("" if "end_date" in days else " (it ends today unless end_date says otherwise)")})
+    elif last - first > span:
+        blamed = "end_date" if "end_date" in days else "start_date"
+        problems.append({"field": blamed, "reason": f"a range spans at most {DEFAULT_DAYS} days"})
+    return first, last
 
 
 def newest_first(found: Sequence[Sequence[Mapping]]) -> list[Mapping]:
