@@ -13,7 +13,7 @@ from nameko.dependency_providers import Config
 from nameko.rpc import RpcProxy
 from werkzeug.wrappers import Request
 
-from services.gateway import json_api, keys, open311_api  # modules: `nameko run` serves every class it finds
+from services.gateway import json_api, keys, open311_api, pages  # modules: `nameko run` serves every class it finds
 from services.gateway.repository import GatewayStore
 from services.gateway.rights import RIGHTS
 from services.gateway.schemas import IssueKey, KeyRef
@@ -31,10 +31,10 @@ log = logging.getLogger(__name__)
 PUBLISHED_SECONDS = 300
 
 
-class GatewayService(json_api.JsonApi, open311_api.Open311Api):
+class GatewayService(json_api.JsonApi, open311_api.Open311Api, pages.Pages):
     name = "gateway"
     rights = RIGHTS  # who may call each RPC (the key RPCs): checked before anything else
-    published = TTLCache(PUBLISHED_SECONDS, 10)  # per process: cases' input schemas and labels
+    published = TTLCache(PUBLISHED_SECONDS, 10)  # per process: cases' input schemas, the labels
 
     store: GatewayStore = MongoStore(GatewayStore, "GATEWAY_DB")
     actor = CurrentActor()
@@ -55,26 +55,33 @@ class GatewayService(json_api.JsonApi, open311_api.Open311Api):
         return keys.actor_of(self.store.keys.admit(raw, utcnow()))
 
     def _call(self, request: Request, service: str, method: str, field: str, public: bool = False, **arguments):
-        """`service.method(**arguments)` as the request's caller; `Unavailable` naming `field`
-        when the service does not answer in time."""
-        proxy = {"cases": self.cases, "rosters": self.rosters}[service]
-        with self.actor.acting_as(self._caller(request, public)):
-            return call(proxy, service, method, self._timeout(), field, Unavailable, **arguments)
+        """`service.method(**arguments)` as the request's caller (its request counted once)."""
+        return self._ask(self._caller(request, public), service, method, field, **arguments)
 
-    def _published(self, method: str) -> dict:
-        """What cases publishes for callers (`input_schemas`, `labels`), asked as the gateway itself."""
-        found = self.published.get(method)
+    def _ask(self, caller: Actor, service: str, method: str, field: str, **arguments):
+        """`service.method(**arguments)` as `caller`; `Unavailable` naming `field` when the
+        service does not answer in time."""
+        with self.actor.acting_as(caller):
+            return call(self._proxy(service), service, method, self._timeout(), field, Unavailable, **arguments)
+
+    def _proxy(self, service: str) -> RpcProxy:
+        return {"cases": self.cases, "rosters": self.rosters}[service]
+
+    def _published(self, service: str, method: str) -> dict:
+        """What a service publishes for every caller (cases' `input_schemas` and `labels`,
+        rosters' `labels`), asked as the gateway itself."""
+        found = self.published.get(f"{service}.{method}")
         if found is None:
             self.actor.become_service(self.name)
-            found = call(self.cases, "cases", method, self._timeout(), "cases", Unavailable)
-            self.published.put(method, found)
+            found = call(self._proxy(service), service, method, self._timeout(), service, Unavailable)
+            self.published.put(f"{service}.{method}", found)
         return found
 
     def _inputs(self) -> dict:
-        return self._published("input_schemas")
+        return self._published("cases", "input_schemas")
 
     def _labels(self) -> dict:
-        return self._published("labels")
+        return self._published("cases", "labels")
 
     # keys, for ops over RPC
 
