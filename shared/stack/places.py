@@ -17,7 +17,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 PORT_DEFAULTS = {"LINLI_AMQP_PORT": 5682, "LINLI_MONGO_PORT": 27027, "LINLI_EPMD_PORT": 4379,
-                 "LINLI_RABBIT_DIST_PORT": 25682}
+                 "LINLI_RABBIT_DIST_PORT": 25682, "LINLI_GATEWAY_PORT": 8010}
 UNIX_SOCKET_PATH_MAX = 100
 
 

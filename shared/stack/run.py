@@ -14,6 +14,7 @@ eventlet.monkey_patch()
 import os
 import signal
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 from nameko.standalone.rpc import ClusterRpcProxy
@@ -64,24 +65,32 @@ def supervisorctl() -> Path:
     return Path(sys.executable).parent / "supervisorctl"
 
 
-def announce(places: Places, stack: Stack) -> None:
+def gateway_address(env: Mapping[str, str]) -> str:
+    """Where the HTTP gateway listens: `WEB_SERVER_ADDRESS` when set, else loopback at `LINLI_GATEWAY_PORT`."""
+    return env.get("WEB_SERVER_ADDRESS") or f"127.0.0.1:{ports_from_env(env)['LINLI_GATEWAY_PORT']}"
+
+
+def announce(places: Places, stack: Stack, gateway: str) -> None:
     places.stack_env.write_text(f"AMQP_URI={stack.amqp_uri}\nMONGO_URI={stack.mongo_uri}\n")
     where = (f"broker and database here, data in {shown(places.data)} kept between runs" if stack.source == "local"
              else "broker and database from AMQP_URI and MONGO_URI")
     print(f"\nLinli is running ({where}).\n"
           f"  AMQP_URI={stack.amqp_uri}\n  MONGO_URI={stack.mongo_uri}\n  (also in {shown(places.stack_env)})\n"
+          f"  HTTP gateway: http://{gateway}/api/v1/docs (OpenAPI), http://{gateway}/open311/v2/discovery.json\n"
           f"  {shown(supervisorctl())} -c {shown(places.supervisor_config)} status   shows the programs; "
           f"logs in {shown(places.logs)}/\n  Ctrl-C stops everything.", flush=True)
 
 
 def supervise(places: Places, lock: int, secret: str) -> int:
     stack, programs, pointed = plan(places)
-    env = {**os.environ, **pointed, "AMQP_URI": stack.amqp_uri, "MONGO_URI": stack.mongo_uri, "ACTOR_SECRET": secret}
+    gateway = gateway_address(os.environ)
+    env = {**os.environ, **pointed, "AMQP_URI": stack.amqp_uri, "MONGO_URI": stack.mongo_uri, "ACTOR_SECRET": secret,
+           "WEB_SERVER_ADDRESS": gateway}
     supervisor = Supervisor.start(places, programs, env, keep_fds=[lock])
     try:
         supervisor.start_programs(programs, START_TIMEOUT)
         load_demo_data(stack.amqp_uri, secret)
-        announce(places, stack)
+        announce(places, stack, gateway)
         code = supervisor.run_until_exit()
         print(f"supervisord exited with {code}; stopping what it left running", file=sys.stderr)
         return 1

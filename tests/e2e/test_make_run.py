@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
+import requests
 from nameko.standalone.rpc import ClusterRpcProxy
 
 from shared.stack.places import PORT_DEFAULTS
@@ -136,6 +137,7 @@ def test_killed_service_database_and_broker_come_back_and_sigterm_leaves_no_proc
         wait_until(lambda: rpc.hotline.list_tickets(state="signed")["total"] == 4, 60,
                    "the demo platform's tickets synced")
         synced = rpc.hotline.list_tickets()["tickets"]
+        served = gateway_serves(rpc, run_env)
 
     returns = [kill_and_time_the_return(run, "rosters", run_env),
                kill_and_time_the_return(run, "ferretdb", run_env),
@@ -145,7 +147,8 @@ def test_killed_service_database_and_broker_come_back_and_sigterm_leaves_no_proc
     running = sorted(programs_among(processes_of(run.var)))
     stopping = run.stop()
 
-    print(f"\nthe hotline synced the demo platform: {sorted((t['ticket_no'], t['state']) for t in synced)}")
+    print(f"\nthe hotline synced the demo platform: {sorted((t['ticket_no'], t['state']) for t in synced)}; "
+          f"the gateway: {served}")
     print("after kill -9: " + "; ".join(returns))
     print(f"SIGTERM stopped {', '.join(running)} in {stopping:.1f}s; left: {processes_of(run.var) or 'none'}")
     assert [person["name"] for person in found] == ["罗小兰"]
@@ -178,6 +181,21 @@ def test_data_survives_a_restart_and_make_reset_empties_it_once_make_run_stopped
     assert refused.returncode != 0 and "make run is running" in refused.stderr
     assert emptied.returncode == 0, emptied.stderr
     assert not (Path(run_env["LINLI_VAR"]) / "data").exists()
+
+
+def gateway_serves(rpc, env: dict) -> str:
+    """The gateway at LINLI_GATEWAY_PORT: its document, and a report made with a key ops issued."""
+    base = f"http://127.0.0.1:{env['LINLI_GATEWAY_PORT']}"
+    document = requests.get(f"{base}/api/v1/openapi.json", timeout=30)
+    assert document.status_code == 200, document.text
+    key = rpc.gateway.issue_key(name="e2e", who="district-app", role="admin")["api_key"]
+    path = ["雨花区", "左家塘街道", "嘉园社区", "第一网格", "红花坡片区", "金昌花园", "2栋", "1单元"]
+    unit = rpc.rosters.locate_unit(path=path)
+    made = requests.post(f"{base}/api/v1/cases", headers={"X-API-Key": key}, timeout=30, json={
+        "channel": "online", "reporter": {"name": "王大爷"}, "unit_id": unit["unit_id"], "category": "drains",
+        "description": "2栋下水道堵塞"})
+    assert made.status_code == 201, made.text
+    return f"{len(document.json()['paths'])} paths documented, a report answered 201 at {made.headers['Location']}"
 
 
 def make_reset(env: dict) -> subprocess.CompletedProcess:

@@ -38,7 +38,7 @@ def parsed(places: Places, text: str) -> ServerOptions:
 
 def test_ports_are_the_standard_ones_plus_ten_unless_the_environment_says_otherwise():
     assert ports_from_env({}) == {"LINLI_AMQP_PORT": 5682, "LINLI_MONGO_PORT": 27027, "LINLI_EPMD_PORT": 4379,
-                                  "LINLI_RABBIT_DIST_PORT": 25682}
+                                  "LINLI_RABBIT_DIST_PORT": 25682, "LINLI_GATEWAY_PORT": 8010}
 
     assert ports_from_env({"LINLI_AMQP_PORT": "15682"})["LINLI_AMQP_PORT"] == 15682
 
