@@ -10,17 +10,19 @@ over RPC."""
 import logging
 
 from nameko.dependency_providers import Config
+from nameko.exceptions import RemoteError
 from nameko.rpc import RpcProxy
 from werkzeug.wrappers import Request
 
 from services.gateway import json_api, keys, open311_api, pages  # modules: `nameko run` serves every class it finds
+from services.gateway.answers import as_linli_error
 from services.gateway.repository import GatewayStore
 from services.gateway.rights import RIGHTS
 from services.gateway.schemas import IssueKey, KeyRef
 from shared.actor import ROOT_ROLES, Actor, CurrentActor
 from shared.calls import call
 from shared.clock import utcnow
-from shared.errors import EXPECTED, ValidationFailed
+from shared.errors import EXPECTED, LinliError, NotFound, ValidationFailed
 from shared.mongo import MongoStore
 from shared.resilience import Unavailable
 from shared.rpc import rpc
@@ -91,9 +93,7 @@ class GatewayService(json_api.JsonApi, open311_api.Open311Api, pages.Pages):
         request = IssueKey().load_or_raise(data)
         jurisdiction: tuple[str, ...] = ()
         if request["node_id"]:
-            unit = call(self.rosters, "rosters", "get_unit", self._timeout(), "node_id", Unavailable,
-                        unit_id=request["node_id"])
-            jurisdiction = (*unit.get("ancestors", []), unit["unit_id"])
+            jurisdiction = self._lineage(request["node_id"])
         elif request["role"] not in ROOT_ROLES:
             raise ValidationFailed("a key for a role below root needs its place",
                                    [{"field": "node_id", "reason": "required unless the role is root"}])
@@ -106,6 +106,17 @@ class GatewayService(json_api.JsonApi, open311_api.Open311Api, pages.Pages):
                                                       request["per_minute"], utcnow(),
                                                       public_reads=request["public_reads"]))
         return {**keys.public_view(doc), "api_key": raw}
+
+    def _lineage(self, node_id: str) -> tuple[str, ...]:
+        """The unit's ids from the root down to it, as rosters has them; `NotFound` naming `node_id`."""
+        try:
+            unit = call(self.rosters, "rosters", "get_unit", self._timeout(), "node_id", Unavailable, unit_id=node_id)
+        except (LinliError, RemoteError) as error:
+            known = as_linli_error(error)
+            if known is not None and known.code == "not_found":
+                raise NotFound(f"no unit {node_id}", [{"field": "node_id", "reason": "not found"}]) from None
+            raise
+        return (*unit.get("ancestors", []), unit["unit_id"])
 
     @rpc(expected_exceptions=EXPECTED)
     def revoke_key(self, **data) -> dict:

@@ -10,6 +10,8 @@ from nameko.testing.services import worker_factory
 
 from services.cases.rights import RIGHTS as CASES_RIGHTS
 from services.cases.service import CasesService
+from services.gateway.rights import RIGHTS as GATEWAY_RIGHTS
+from services.gateway.service import GatewayService
 from services.hotline.rights import RIGHTS as HOTLINE_RIGHTS
 from services.hotline.service import HotlineService
 from services.notifications.rights import RIGHTS as NOTIFICATIONS_RIGHTS
@@ -28,7 +30,7 @@ ROOT = Path(__file__).parents[2]
 SERVICES = {"cases": (CasesService, CASES_RIGHTS), "rosters": (RostersService, ROSTERS_RIGHTS),
             "volunteers": (VolunteersService, VOLUNTEERS_RIGHTS),
             "notifications": (NotificationsService, NOTIFICATIONS_RIGHTS),
-            "hotline": (HotlineService, HOTLINE_RIGHTS)}
+            "hotline": (HotlineService, HOTLINE_RIGHTS), "gateway": (GatewayService, GATEWAY_RIGHTS)}
 CALLS = [(service, rpc, role) for service, (cls, _) in SERVICES.items() for rpc in sorted(rpc_names(cls))
          for role in (*ROLES, "janitor")]
 
