@@ -45,6 +45,7 @@ bench: install
 	$(PY) -m bench.volunteers_claims
 	$(PY) -m bench.notifications_fanout
 	$(PY) -m bench.hotline_sync
+	$(PY) -m bench.gateway_requests
 
 chaos: install
 	$(PY) -m bench.chaos
