@@ -10,12 +10,16 @@ service class:
   one's age (a service whose `store.journal` is a `shared.journal.Journal`);
 - `ConsumerOps.parked_events`, `replay_parked`, `consumer_counts`: the events a handler parked,
   replaying them, and how many each handler handled, parked and holds (a service whose
-  `consumer` is an `IdempotentConsumer`).
+  `consumer` is an `IdempotentConsumer`);
+- `PublishedInputs.input_schemas`: the JSON Schemas of the inputs other systems send, from the
+  marshmallow classes the service's RPCs load them with (a service naming them in
+  `published_inputs`), for a gateway documenting them over HTTP.
 
 Each asks who calls (`actor`), as every RPC does, and takes only the arguments it names."""
 
 from marshmallow import fields, validate
 
+from shared import openapi
 from shared.errors import EXPECTED
 from shared.rpc import rpc
 from shared.schemas import StrictSchema
@@ -62,3 +66,14 @@ class ConsumerOps:
         """Per handler: events handled, parked and held now."""
         self.actor()
         return self.consumer.counts(HandlerQuery().load_or_raise(data)["handler"])
+
+
+class PublishedInputs:
+    published_inputs: dict = {}  # component name → the schema class an RPC loads its input with
+
+    @rpc(expected_exceptions=EXPECTED)
+    def input_schemas(self, **data) -> dict:
+        """`{name: JSON Schema}` (OpenAPI 3.0 components, nested schemas included) of `published_inputs`."""
+        self.actor()
+        StrictSchema().load_or_raise(data)
+        return openapi.input_schemas(self.published_inputs)

@@ -18,7 +18,7 @@ from services.cases.reports import CaseReader, meeting_view
 from services.cases.repository import JOURNAL, CasesStore
 from services.cases.rights import RIGHTS
 from services.cases.roster import Roster, RosterCache
-from shared import openapi, ops  # modules, not their classes: `nameko run` serves every class it finds
+from shared import ops  # the module, not its classes: `nameko run` serves every class it finds
 from shared.actor import CurrentActor
 from shared.clock import utcnow
 from shared.errorlog import ErrorLog
@@ -34,9 +34,10 @@ REPORT = schemas.Report()
 PUBLISHED_INPUTS = {"Report": schemas.Report, "Search": schemas.Search, "Stats": schemas.Stats}
 
 
-class CasesService(ops.JournalOps):
+class CasesService(ops.JournalOps, ops.PublishedInputs):
     name = "cases"
     rights = RIGHTS  # who may call each RPC: checked before anything else
+    published_inputs = PUBLISHED_INPUTS
 
     store: CasesStore = MongoStore(CasesStore, "CASES_DB", journal=JOURNAL)
     actor = CurrentActor()
@@ -118,14 +119,6 @@ class CasesService(ops.JournalOps):
         self.actor()
         StrictSchema().load_or_raise(data)
         return labels.catalogue(self.policy.taxonomy)
-
-    @rpc(expected_exceptions=EXPECTED)
-    def input_schemas(self, **data) -> dict:
-        """The JSON Schemas (OpenAPI 3.0 components) of the input of `report`, `search` and
-        `stats`, from the schemas they load it with: for a gateway documenting them over HTTP."""
-        self.actor()
-        StrictSchema().load_or_raise(data)
-        return openapi.input_schemas(PUBLISHED_INPUTS)
 
     @rpc(expected_exceptions=EXPECTED)
     @once

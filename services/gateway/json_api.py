@@ -10,9 +10,10 @@ from services.gateway.answers import answered, json_error
 from services.gateway.arguments import from_query
 from services.gateway.openapi import API, OPERATIONS, TITLE, build_spec
 from services.gateway.web import json_response, route
-from shared.errors import ValidationFailed
+from shared.errors import ValidationFailed, field_error
 
 QUERIES = {op.name: op for op in OPERATIONS if op.query}
+IDEMPOTENCY_KEY = "Idempotency-Key"
 
 
 def body_of(request: Request) -> dict:
@@ -26,18 +27,30 @@ def body_of(request: Request) -> dict:
     return body
 
 
+def once_only(request: Request, arguments: dict) -> dict:
+    """A command's arguments with the request's `Idempotency-Key` as its `request_id`: sent
+    again, the service answers as the first time and makes nothing twice."""
+    key = request.headers.get(IDEMPOTENCY_KEY)
+    if not key:
+        return arguments
+    if arguments.get("request_id") not in (None, key):
+        raise field_error(IDEMPOTENCY_KEY, "differs from the body's request_id")
+    return {**arguments, "request_id": key}
+
+
 class JsonApi:
-    """Routes of `GatewayService`; `_call` and `_inputs` are the service's."""
+    """Routes of `GatewayService`; `_call`, `_published` and `_inputs` are the service's."""
 
     def _query(self, request: Request, operation: str) -> dict:
         """The query string as the arguments of `operation`'s RPC, typed by its input schema."""
-        schema = self._inputs()[QUERIES[operation].query]
+        op = QUERIES[operation]
+        schema = self._published(op.service, "input_schemas")[op.query]
         return from_query(schema, {name: request.args.getlist(name) for name in request.args})
 
     @route("POST", f"{API}/cases")
     @answered(json_error)
     def report_case(self, request: Request) -> Response:
-        case = self._call(request, "cases", "report", "case", **body_of(request))
+        case = self._call(request, "cases", "report", "case", **once_only(request, body_of(request)))
         return json_response(201, case, {"Location": f"{API}/cases/{case['case_id']}"})
 
     @route("GET", f"{API}/cases/<case_id>")
@@ -62,6 +75,18 @@ class JsonApi:
     def responsible_chain(self, request: Request, unit_id: str) -> Response:
         chain = self._call(request, "rosters", "responsible_chain", "unit_id", unit_id=unit_id)
         return json_response(200, {"unit_id": unit_id, "chain": chain})
+
+    @route("POST", f"{API}/notices")
+    @answered(json_error)
+    def send_notice(self, request: Request) -> Response:
+        notice = self._call(request, "notifications", "notify", "notice", **once_only(request, body_of(request)))
+        return json_response(201, notice, {"Location": f"{API}/notices/{notice['notice_id']}"})
+
+    @route("GET", f"{API}/notices/<notice_id>")
+    @answered(json_error)
+    def notice_status(self, request: Request, notice_id: str) -> Response:
+        return json_response(200, self._call(request, "notifications", "notice_status", "notice_id",
+                                             notice_id=notice_id))
 
     # the document and its page: open to all, like any published API description
 

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from nameko.exceptions import RemoteError
 from werkzeug.wrappers import Request, Response
 
-from services.gateway import open311
+from services.gateway import json_api, open311
 from services.gateway.answers import answered, as_linli_error, open311_answer, open311_error
 from services.gateway.web import json_response, route
 from shared.errors import LinliError, NotFound, ValidationFailed
@@ -63,7 +63,7 @@ class Open311Api:
     @answered(open311_error)
     def open311_report(self, request: Request, fmt: str) -> Response:
         checked_format(fmt)
-        report = open311.report_from_form(single_values(request, "form"), self._labels())
+        report = json_api.once_only(request, open311.report_from_form(single_values(request, "form"), self._labels()))
         try:
             case = self._call(request, "cases", "report", "service_request", **report)
         except ValidationFailed as error:

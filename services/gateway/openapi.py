@@ -25,6 +25,7 @@ class Operation(NamedTuple):
     path: str
     name: str  # the operationId, and the gateway's route method
     summary: str
+    service: str  # the service answering it, whose published inputs it takes
     query: str | None = None  # the input component whose properties are the query string
     body: str | None = None  # the input component the JSON body is
     success: int = 200
@@ -32,15 +33,26 @@ class Operation(NamedTuple):
 
 
 OPERATIONS = [
-    Operation("post", f"{API}/cases", "report_case", "Report a case; answered 201 with its Location",
+    Operation("post", f"{API}/cases", "report_case", "Report a case; answered 201 with its Location", "cases",
               body="Report", success=201),
-    Operation("get", f"{API}/cases", "search_cases", "Cases under a node, newest first", query="Search"),
-    Operation("get", f"{API}/cases/{{case_id}}", "get_case", "A case with its timeline", in_path=("case_id",)),
-    Operation("get", f"{API}/stats/{{node_id}}", "stats", "The three rates, totals and categories of a node",
+    Operation("get", f"{API}/cases", "search_cases", "Cases under a node, newest first", "cases", query="Search"),
+    Operation("get", f"{API}/cases/{{case_id}}", "get_case", "A case with its timeline", "cases",
+              in_path=("case_id",)),
+    Operation("get", f"{API}/stats/{{node_id}}", "stats", "The three rates, totals and categories of a node", "cases",
               query="Stats", in_path=("node_id",)),
     Operation("get", f"{API}/units/{{unit_id}}/chain", "responsible_chain",
-              "Who answers for a place, level by level", in_path=("unit_id",)),
+              "Who answers for a place, level by level", "rosters", in_path=("unit_id",)),
+    Operation("post", f"{API}/notices", "send_notice", "Send a notice to its audiences; answered 201 with its Location",
+              "notifications", body="Notify", success=201),
+    Operation("get", f"{API}/notices/{{notice_id}}", "notice_status",
+              "A notice with its recipients and its messages counted by state", "notifications",
+              in_path=("notice_id",)),
 ]
+#: the services whose published inputs the document takes
+PUBLISHING = tuple(dict.fromkeys(op.service for op in OPERATIONS if op.query or op.body))
+IDEMPOTENCY_KEY = {"in": "header", "name": "Idempotency-Key", "required": False,
+                   "description": "the same key again (after a timeout, say) gets the first answer, nothing made twice",
+                   "schema": {"type": "string", "minLength": 1, "maxLength": 100}}
 
 
 def build_spec(inputs: Mapping[str, dict], server_url: str = "/") -> dict:
@@ -56,6 +68,8 @@ def build_spec(inputs: Mapping[str, dict], server_url: str = "/") -> dict:
         spec.components.schema(name, component=schema)
     for op in OPERATIONS:
         parameters = [{"in": "path", "name": name, "required": True, "schema": PATH_ID} for name in op.in_path]
+        if op.method == "post":
+            parameters.append(IDEMPOTENCY_KEY)
         if op.query:
             parameters += query_parameters(inputs[op.query], skip=op.in_path)
         operation: dict = {"operationId": op.name, "summary": op.summary, "parameters": parameters,

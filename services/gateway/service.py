@@ -16,6 +16,7 @@ from werkzeug.wrappers import Request
 
 from services.gateway import json_api, keys, open311_api, pages  # modules: `nameko run` serves every class it finds
 from services.gateway.answers import as_linli_error
+from services.gateway.openapi import PUBLISHING
 from services.gateway.repository import GatewayStore
 from services.gateway.rights import RIGHTS
 from services.gateway.schemas import IssueKey, KeyRef
@@ -42,6 +43,7 @@ class GatewayService(json_api.JsonApi, open311_api.Open311Api, pages.Pages):
     actor = CurrentActor()
     cases = RpcProxy("cases")
     rosters = RpcProxy("rosters")
+    notifications = RpcProxy("notifications")
     config = Config()
 
     def _timeout(self) -> float:
@@ -67,7 +69,7 @@ class GatewayService(json_api.JsonApi, open311_api.Open311Api, pages.Pages):
             return call(self._proxy(service), service, method, self._timeout(), field, Unavailable, **arguments)
 
     def _proxy(self, service: str) -> RpcProxy:
-        return {"cases": self.cases, "rosters": self.rosters}[service]
+        return {"cases": self.cases, "rosters": self.rosters, "notifications": self.notifications}[service]
 
     def _published(self, service: str, method: str) -> dict:
         """What a service publishes for every caller (cases' `input_schemas` and `labels`,
@@ -80,7 +82,9 @@ class GatewayService(json_api.JsonApi, open311_api.Open311Api, pages.Pages):
         return found
 
     def _inputs(self) -> dict:
-        return self._published("cases", "input_schemas")
+        """The inputs of every service the JSON API calls with a body or a query string."""
+        return {name: schema for service in PUBLISHING
+                for name, schema in self._published(service, "input_schemas").items()}
 
     def _labels(self) -> dict:
         return self._published("cases", "labels")

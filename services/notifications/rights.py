@@ -32,6 +32,7 @@ RIGHTS = Rights("notifications", {
     "get_preferences": _OWN,
     "set_preferences": _OWN,
     "catalogue": EVERYONE,
+    "input_schemas": EVERYONE,
     "journal_state": ROOT,
     "parked_events": ROOT,
     "replay_parked": ROOT,

@@ -37,9 +37,10 @@ log = logging.getLogger(__name__)
 HOLDER = f"{socket.gethostname()}:{os.getpid()}"
 
 
-class NotificationsService(ops.JournalOps, ops.ConsumerOps):
+class NotificationsService(ops.JournalOps, ops.ConsumerOps, ops.PublishedInputs):
     name = "notifications"
     rights = RIGHTS  # who may call each RPC: checked before anything else
+    published_inputs = {"Notify": schemas.Notify}  # what other systems send, documented by the gateway
 
     store: NotificationsStore = MongoStore(NotificationsStore, "NOTIFICATIONS_DB", journal=JOURNAL)
     consumer = IdempotentConsumer("NOTIFICATIONS_DB")

@@ -87,7 +87,8 @@ def test_search_takes_its_query_string_typed(gateway_url, office_key, place):
     assert [d["field"] for d in refused.json()["error"]["details"]] == ["limit"]
 
 
-def test_the_document_and_its_page_are_served(gateway_url):
+def test_the_document_and_its_page_are_served(documented_gateway_url):
+    gateway_url = documented_gateway_url
     document = requests.get(f"{gateway_url}/api/v1/openapi.json", timeout=20)
     assert document.status_code == 200
     spec = document.json()
@@ -100,3 +101,15 @@ def test_the_document_and_its_page_are_served(gateway_url):
     script = requests.get(f"{gateway_url}/api/v1/docs/swagger-ui-bundle.js", timeout=20)
     assert script.status_code == 200 and len(script.content) > 100_000
     assert requests.get(f"{gateway_url}/api/v1/docs/..%2Fservice.py", timeout=20).status_code == 404
+
+
+def test_a_notice_over_http_reaches_the_inbox_of_its_audience(documented_gateway_url, office_key, place, rosters):
+    headers = {"X-API-Key": office_key, "Idempotency-Key": "water-notice-2026-12-02"}
+    notice = {"to": [{"node_id": place(COMMUNITY), "role": "unit_leader", "below": True}], "template": "notice",
+              "fields": {"title": "停水通知", "body": "明日9时至12时停水"}}
+    sent = requests.post(f"{documented_gateway_url}/api/v1/notices", json=notice, headers=headers, timeout=20)
+    assert sent.status_code == 201, sent.text
+    again = requests.post(f"{documented_gateway_url}/api/v1/notices", json=notice, headers=headers, timeout=20)
+    assert again.json()["notice_id"] == sent.json()["notice_id"]  # a retry: the same notice, sent once
+    status = requests.get(documented_gateway_url + sent.headers["Location"], headers=headers, timeout=20)
+    assert status.status_code == 200 and status.json()["notice_id"] == sent.json()["notice_id"]

@@ -16,6 +16,7 @@ from services.cases.policy import CasePolicy
 from services.cases.service import PUBLISHED_INPUTS
 from services.gateway.repository import GatewayStore
 from services.gateway.service import GatewayService
+from services.notifications.service import NotificationsService
 from shared.actor import Actor
 from shared.config import load_config
 from shared.errors import NotFound
@@ -70,6 +71,16 @@ class Cases:
         raise AssertionError(method)
 
 
+def notifications_answer(method: str, kwargs: Mapping) -> Any:
+    if method == "input_schemas":
+        return input_schemas(NotificationsService.published_inputs)
+    if method == "notify":
+        return {"notice_id": "notice_1", "state": "accepted", **kwargs}
+    if method == "notice_status":
+        return {"notice_id": kwargs["notice_id"], "state": "done", "recipients": 3}
+    raise AssertionError(method)
+
+
 class Gateway:
     """A gateway worker and what it talks to."""
 
@@ -78,6 +89,7 @@ class Gateway:
         self.cases = Cases()
         self.cases_proxy = FakeProxy(self.cases)
         self.rosters_proxy = FakeProxy(rosters_answer)
+        self.notifications_proxy = FakeProxy(notifications_answer)
         self.access = FakeActorAccess(OPS)
 
     @property
@@ -87,7 +99,8 @@ class Gateway:
 
     def worker(self) -> GatewayService:
         return worker_factory(GatewayService, store=self.store, actor=self.access, cases=self.cases_proxy,
-                              rosters=self.rosters_proxy, config={"OTHERS_TIMEOUT_SECONDS": 1})
+                              rosters=self.rosters_proxy, notifications=self.notifications_proxy,
+                              config={"OTHERS_TIMEOUT_SECONDS": 1})
 
     def issue(self, **overrides) -> str:
         """A fresh key for 嘉园社区's secretary; the raw key."""
@@ -101,13 +114,15 @@ class Gateway:
 
     def request(self, endpoint: str, method: str, path: str, key: str | None = None, **kwargs):
         """The answer of `endpoint` (a method name) to a request; path values as the route gives them."""
-        headers = {"X-API-Key": key} if key else {}
-        request = EnvironBuilder(path=path, method=method, headers=headers, **kwargs.pop("build", {})).get_request()
+        build = dict(kwargs.pop("build", {}))
+        headers = {**({"X-API-Key": key} if key else {}), **build.pop("headers", {})}
+        request = EnvironBuilder(path=path, method=method, headers=headers, **build).get_request()
         return getattr(self.worker(), endpoint)(request, **kwargs)
 
 
 @pytest.fixture
 def gateway() -> Gateway:
-    for published in PUBLISHED:  # each test's cases is asked afresh
-        GatewayService.published.forget(published)
+    for service in ("cases", "rosters", "notifications"):  # each test's services are asked afresh
+        for published in PUBLISHED:
+            GatewayService.published.forget(f"{service}.{published}")
     return Gateway()

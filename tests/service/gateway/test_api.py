@@ -134,3 +134,37 @@ def test_the_raw_key_is_shown_once_and_never_listed(gateway):
     assert [k["key_id"] for k in listed] == [issued["key_id"]]
     assert issued["api_key"] not in json.dumps(listed, default=str)
     assert all("api_key" not in k and "_id" not in k for k in listed)
+
+
+def test_a_notice_is_sent_as_the_keys_actor_and_answered_201_with_its_location(gateway):
+    key = gateway.issue()
+    notice = {"to": [{"node_id": "unit_jiayuan", "role": "unit_leader"}],
+              "fields": {"title": "停水通知"}}
+    sent = gateway.request("send_notice", "POST", "/api/v1/notices", key, build={"json": notice})
+    assert sent.status_code == 201
+    assert sent.headers["Location"] == "/api/v1/notices/notice_1"
+    assert gateway.notifications_proxy.calls[-1] == ("notify", notice)
+    status = gateway.request("notice_status", "GET", "/api/v1/notices/notice_1", key, notice_id="notice_1")
+    assert body(status)["recipients"] == 3
+
+
+def test_an_idempotency_key_becomes_the_commands_request_id(gateway):
+    key = gateway.issue()
+    made = gateway.request("report_case", "POST", "/api/v1/cases", key,
+                           build={"json": REPORT, "headers": {"Idempotency-Key": "retry-1"}})
+    assert made.status_code == 201
+    assert gateway.asked == [("report", {**REPORT, "request_id": "retry-1"})]
+    clash = gateway.request("report_case", "POST", "/api/v1/cases", key, build={
+        "json": {**REPORT, "request_id": "other"}, "headers": {"Idempotency-Key": "retry-1"}})
+    assert clash.status_code == 400
+    assert [d["field"] for d in body(clash)["error"]["details"]] == ["Idempotency-Key"]
+    assert len(gateway.asked) == 1
+
+
+def test_the_document_takes_each_services_published_inputs(gateway):
+    document = body(gateway.request("openapi", "GET", "/api/v1/openapi.json"))
+    assert {"Report", "Reporter", "Search", "Stats", "Notify", "Audience"} <= set(document["components"]["schemas"])
+    operations = {(method, path) for path, methods in document["paths"].items() for method in methods}
+    assert ("post", "/api/v1/notices") in operations and ("get", "/api/v1/cases") in operations
+    posted = document["paths"]["/api/v1/cases"]["post"]
+    assert {p["name"] for p in posted["parameters"]} == {"Idempotency-Key"}
