@@ -1,6 +1,7 @@
 """The JSON API over real HTTP, as another system calls it: the gateway's routes, its keys and
 its answers, with cases and rosters behind it on the real broker and database."""
 
+import amqp
 import requests
 
 from tests.integration.gateway.conftest import COMMUNITY
@@ -113,3 +114,27 @@ def test_a_notice_over_http_reaches_the_inbox_of_its_audience(documented_gateway
     assert again.json()["notice_id"] == sent.json()["notice_id"]  # a retry: the same notice, sent once
     status = requests.get(documented_gateway_url + sent.headers["Location"], headers=headers, timeout=20)
     assert status.status_code == 200 and status.json()["notice_id"] == sent.json()["notice_id"]
+
+
+
+def test_requests_share_the_gateways_proxies_and_open_no_connection_to_the_broker(gateway_url, office_key,
+                                                                                   monkeypatch):
+    """The gateway runs in this process: every AMQP connection it opens goes through py-amqp's
+    `Connection.connect`, counted here while 100 requests are served."""
+    headers = {"X-API-Key": office_key}
+    for _ in range(10):  # warm: the proxies' reply queue and the publishers' pooled connections made
+        requests.get(f"{gateway_url}/api/v1/cases/case_warm", headers=headers, timeout=20)
+    opened = []
+    connect = amqp.Connection.connect
+
+    def counted(connection, *args, **kwargs):
+        opened.append(connection)
+        return connect(connection, *args, **kwargs)
+
+    monkeypatch.setattr(amqp.Connection, "connect", counted)
+    with requests.Session() as session:
+        codes = [session.get(f"{gateway_url}/api/v1/cases/case_{n}", headers=headers, timeout=20).status_code
+                 for n in range(100)]
+    print(f"AMQP connections opened while 100 requests were served: {len(opened)}")
+    assert codes == [404] * 100
+    assert opened == []
