@@ -3,8 +3,10 @@ Schema): a query string carries only text, while the services take integers, boo
 lists strictly. Values that do not read as their type are passed on as given, so the service
 refuses them naming the field. Pure."""
 
+import re
 from collections.abc import Mapping
 
+WHOLE_NUMBER = re.compile(r"-?[0-9]{1,18}")
 TRUE, FALSE = frozenset({"true", "1", "yes"}), frozenset({"false", "0", "no"})
 
 
@@ -24,7 +26,7 @@ def from_query(schema: Mapping, query: Mapping[str, list[str]]) -> dict:
 
 def _typed(prop: Mapping, value: str) -> object:
     kind = prop.get("type")
-    if kind == "integer" and value.strip().lstrip("-").isdigit():
+    if kind == "integer" and WHOLE_NUMBER.fullmatch(value.strip()):
         return int(value)
     if kind == "boolean" and value.lower() in TRUE | FALSE:
         return value.lower() in TRUE

@@ -21,8 +21,7 @@ PAGE = """<!DOCTYPE html>
   <div id="ui"></div>
   <script src="docs/swagger-ui-bundle.js"></script>
   <script>
-    window.ui = SwaggerUIBundle({{url: "openapi.json", dom_id: "#ui", validatorUrl: null,
-                                 deepLinking: true, persistAuthorization: true}});
+    window.ui = SwaggerUIBundle({{url: "openapi.json", dom_id: "#ui", validatorUrl: null, deepLinking: true}});
   </script>
 </body>
 </html>

@@ -1,56 +1,35 @@
 """The JSON API's routes (`/api/v1`): the services' operations other systems need, each as the
 caller the request's API key names, and the OpenAPI document with its interactive page."""
 
-import json
-
 from werkzeug.wrappers import Request, Response
 
 from services.gateway import docs
 from services.gateway.answers import answered, json_error
 from services.gateway.arguments import from_query
 from services.gateway.openapi import API, OPERATIONS, TITLE, build_spec
+from services.gateway.reading import body_of, once_only, query_of
 from services.gateway.web import json_response, route
-from shared.errors import ValidationFailed, field_error
 
 QUERIES = {op.name: op for op in OPERATIONS if op.query}
-IDEMPOTENCY_KEY = "Idempotency-Key"
-
-
-def body_of(request: Request) -> dict:
-    """The request's JSON object."""
-    try:
-        body = json.loads(request.get_data(as_text=True) or "null")
-    except ValueError:
-        raise ValidationFailed("the body is not JSON", [{"field": "body", "reason": "not valid JSON"}]) from None
-    if not isinstance(body, dict):
-        raise ValidationFailed("the body must be a JSON object", [{"field": "body", "reason": "not an object"}])
-    return body
-
-
-def once_only(request: Request, arguments: dict) -> dict:
-    """A command's arguments with the request's `Idempotency-Key` as its `request_id`: sent
-    again, the service answers as the first time and makes nothing twice."""
-    key = request.headers.get(IDEMPOTENCY_KEY)
-    if not key:
-        return arguments
-    if arguments.get("request_id") not in (None, key):
-        raise field_error(IDEMPOTENCY_KEY, "differs from the body's request_id")
-    return {**arguments, "request_id": key}
 
 
 class JsonApi:
-    """Routes of `GatewayService`; `_call`, `_published` and `_inputs` are the service's."""
+    """Routes of `GatewayService`; `_caller`, `_ask`, `_call`, `_published` and `_inputs` are the service's."""
 
     def _query(self, request: Request, operation: str) -> dict:
         """The query string as the arguments of `operation`'s RPC, typed by its input schema."""
         op = QUERIES[operation]
-        schema = self._published(op.service, "input_schemas")[op.query]
-        return from_query(schema, {name: request.args.getlist(name) for name in request.args})
+        return from_query(self._published(op.service, "input_schemas")[op.query], query_of(request))
+
+    def _command(self, request: Request, service: str, method: str, field: str) -> dict:
+        """A command whose arguments are the JSON body, as the caller (known before the body is read)."""
+        caller = self._caller(request, public=False)
+        return self._ask(caller, service, method, field, **once_only(request, body_of(request)))
 
     @route("POST", f"{API}/cases")
     @answered(json_error)
     def report_case(self, request: Request) -> Response:
-        case = self._call(request, "cases", "report", "case", **once_only(request, body_of(request)))
+        case = self._command(request, "cases", "report", "case")
         return json_response(201, case, {"Location": f"{API}/cases/{case['case_id']}"})
 
     @route("GET", f"{API}/cases/<case_id>")
@@ -79,7 +58,7 @@ class JsonApi:
     @route("POST", f"{API}/notices")
     @answered(json_error)
     def send_notice(self, request: Request) -> Response:
-        notice = self._call(request, "notifications", "notify", "notice", **once_only(request, body_of(request)))
+        notice = self._command(request, "notifications", "notify", "notice")
         return json_response(201, notice, {"Location": f"{API}/notices/{notice['notice_id']}"})
 
     @route("GET", f"{API}/notices/<notice_id>")

@@ -48,7 +48,7 @@ def services_from_labels(labels: Mapping) -> list[dict]:
 def _service(category: Mapping) -> dict:
     code, group = category["code"], category.get("group")
     label = category.get("label") or code
-    keywords = list(dict.fromkeys(word for word in (label, code, group) if word))
+    keywords = ",".join(dict.fromkeys(word for word in (label, code, group) if word))
     return {"service_code": code, "service_name": label, "description": f"{group}：{label}" if group else label,
             "metadata": False, "type": "realtime", "keywords": keywords, "group": group}
 
@@ -197,6 +197,10 @@ def to_xml(root: str, item: str, rows: Sequence[Mapping]) -> bytes:
     tree = ET.Element(root)
     for row in rows:
         _fill(ET.SubElement(tree, item), row)
+    return _document(tree)
+
+
+def _document(tree: ET.Element) -> bytes:
     return XML_DECLARATION + ET.tostring(tree, encoding="unicode").encode("utf-8")
 
 
@@ -237,13 +241,13 @@ def object_xml(root: str, fields: Mapping) -> bytes:
     """One object as GeoReport's XML: `<root>` with a child per field (a service definition)."""
     tree = ET.Element(root)
     _fill(tree, fields)
-    return XML_DECLARATION + ET.tostring(tree, encoding="unicode").encode("utf-8")
+    return _document(tree)
 
 
 # GET /requests: its filters as a search of cases
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
-FORMATS = ("text/xml", "application/json")
+MEDIA_TYPES = ("text/xml", "application/json")
 STATUSES = ("open", "closed")
 MAX_IDS = 50  # service_request_id=a,b,…: at most this many at once
 DEFAULT_DAYS = 90  # without start_date or end_date, the requests of the last 90 days; a range spans at most this
@@ -256,7 +260,7 @@ def discovery(base_url: str, contact: str, changeset: str) -> dict:
     return {"changeset": changeset, "contact": contact,
             "key_service": "API keys are issued by the district's operations team (the gateway's issue_key RPC)",
             "endpoints": [{"specification": SPECIFICATION, "url": base_url, "changeset": changeset,
-                           "type": "production", "formats": list(FORMATS)}]}
+                           "type": "production", "formats": list(MEDIA_TYPES)}]}
 
 
 def discovery_xml(document: Mapping) -> bytes:
@@ -272,7 +276,7 @@ def discovery_xml(document: Mapping) -> bytes:
         formats = ET.SubElement(element, "formats")
         for given in endpoint.get("formats") or []:
             ET.SubElement(formats, "format").text = xml_text(given)
-    return XML_DECLARATION + ET.tostring(tree, encoding="unicode").encode("utf-8")
+    return _document(tree)
 
 
 def requested_ids(query: Mapping[str, str]) -> list[str] | None:

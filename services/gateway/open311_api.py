@@ -10,14 +10,16 @@ from zoneinfo import ZoneInfo
 from nameko.exceptions import RemoteError
 from werkzeug.wrappers import Request, Response
 
-from services.gateway import json_api, open311
-from services.gateway.answers import answered, as_linli_error, open311_answer, open311_error
+from services.gateway import open311
+from services.gateway.answers import XML, answered, has_code, open311_answer, open311_error
+from services.gateway.reading import once_only
 from services.gateway.web import json_response, route
+from shared.actor import Actor
 from shared.errors import LinliError, NotFound, ValidationFailed
 
 BASE = "/open311/v2"
 CHANGESET = "2026-12-02T00:00:00Z"  # when the endpoint's behaviour last changed
-FORMATS = ("json", "xml")
+FORMATS = ("json", "xml")  # the paths' suffixes
 UNREADABLE = ("not_found", "forbidden")  # a listed id the caller cannot read is left out
 
 
@@ -42,7 +44,7 @@ class Open311Api:
         document = open311.discovery(request.host_url.rstrip("/") + BASE, self.config.get("OPEN311_CONTACT", ""),
                                      CHANGESET)
         if checked_format(fmt) == "xml":
-            return Response(open311.discovery_xml(document), content_type="text/xml; charset=utf-8")
+            return Response(open311.discovery_xml(document), content_type=XML)
         return json_response(200, document)
 
     @route("GET", f"{BASE}/services.<fmt>")
@@ -55,17 +57,17 @@ class Open311Api:
     def open311_service_definition(self, request: Request, code: str, fmt: str) -> Response:
         definition = open311.service_definition(code, self._labels())
         if checked_format(fmt) == "xml":
-            return Response(open311.object_xml("service_definition", definition),
-                            content_type="text/xml; charset=utf-8")
+            return Response(open311.object_xml("service_definition", definition), content_type=XML)
         return json_response(200, definition)
 
     @route("POST", f"{BASE}/requests.<fmt>")
     @answered(open311_error)
     def open311_report(self, request: Request, fmt: str) -> Response:
         checked_format(fmt)
-        report = json_api.once_only(request, open311.report_from_form(single_values(request, "form"), self._labels()))
+        caller = self._caller(request, public=False)
+        report = once_only(request, open311.report_from_form(single_values(request, "form"), self._labels()))
         try:
-            case = self._call(request, "cases", "report", "service_request", **report)
+            case = self._ask(caller, "cases", "report", "service_request", **report)
         except ValidationFailed as error:
             raise open311.in_form_terms(error) from None
         row = {"service_request_id": case["case_id"], "service_notice": None, "account_id": None}
@@ -76,16 +78,17 @@ class Open311Api:
     @answered(open311_error)
     def open311_requests(self, request: Request, fmt: str) -> Response:
         checked_format(fmt)
+        caller = self._caller(request, public=True)  # one request, counted once, however many calls
         query, labels = single_values(request, "query"), self._labels()
         ids = open311.requested_ids(query)
         if ids is not None:
-            cases = [case for case in (self._readable(request, case_id) for case_id in ids) if case is not None]
+            cases = [case for case in (self._readable(caller, case_id) for case_id in ids) if case is not None]
         else:
             zone = ZoneInfo(self.config.get("LOCAL_TIMEZONE", "Asia/Shanghai"))
             states = [state["code"] for state in labels["states"]]
             searches = open311.search_arguments(query, states, datetime.now(zone).date(), zone)
-            cases = open311.newest_first([self._call(request, "cases", "search", "query", public=True, **arguments)
-                                          ["items"] for arguments in searches])
+            cases = open311.newest_first([self._ask(caller, "cases", "search", "query", **arguments)["items"]
+                                          for arguments in searches])
         rows = [open311.request_from_case(case, labels) for case in cases]
         return open311_answer(fmt, "service_requests", "request", rows)
 
@@ -96,11 +99,10 @@ class Open311Api:
         case = self._call(request, "cases", "get_case", "service_request_id", public=True, case_id=request_id)
         return open311_answer(fmt, "service_requests", "request", [open311.request_from_case(case, self._labels())])
 
-    def _readable(self, request: Request, case_id: str) -> dict | None:
+    def _readable(self, caller: Actor, case_id: str) -> dict | None:
         try:
-            return self._call(request, "cases", "get_case", "service_request_id", public=True, case_id=case_id)
+            return self._ask(caller, "cases", "get_case", "service_request_id", case_id=case_id)
         except (LinliError, RemoteError) as error:
-            known = as_linli_error(error)
-            if known is not None and known.code in UNREADABLE:
+            if has_code(error, *UNREADABLE):
                 return None
             raise

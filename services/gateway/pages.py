@@ -4,6 +4,7 @@ caller's key (`api_key` in the query: a link opens it) or, without one, as the k
 for public reads; the figures are cases' `stats`, `search` and rosters' unit, as that key's
 actor may see them."""
 
+import re
 from datetime import datetime
 from html import escape
 from zoneinfo import ZoneInfo
@@ -12,7 +13,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from werkzeug.wrappers import Request, Response
 
 from services.gateway import charts
-from services.gateway.answers import answered
+from services.gateway.answers import answered, headers_for
 from services.gateway.statuses import status_for
 from services.gateway.web import route
 from shared.errors import LinliError, field_error
@@ -26,7 +27,7 @@ TEMPLATES = Environment(loader=PackageLoader("services.gateway", "templates"), a
 
 def months_asked(request: Request) -> int:
     given = request.args.get("months", str(DEFAULT_MONTHS))
-    if not given.isdigit() or not 1 <= int(given) <= MOST_MONTHS:
+    if not re.fullmatch(r"[0-9]{1,2}", given) or not 1 <= int(given) <= MOST_MONTHS:
         raise field_error("months", f"a whole number of months from 1 to {MOST_MONTHS}")
     return int(given)
 
@@ -37,7 +38,7 @@ def html_error(error: LinliError, path: dict) -> Response:
     page = (f'<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><title>{escape(error.code)}</title>'
             f'</head><body><h1 data-error="{escape(error.code)}">{escape(error.message_zh)}</h1><ul>{reasons}</ul>'
             "</body></html>")
-    return Response(page, status=status_for(error.code).json, content_type=HTML)
+    return Response(page, status=status_for(error.code).json, headers=headers_for(error), content_type=HTML)
 
 
 class Pages:

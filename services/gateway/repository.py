@@ -57,6 +57,10 @@ class ApiKeys:
             raise keys.Unauthenticated.missing()
         return self._admit(keys.digest(raw), now)
 
+    def public_in_force(self) -> bool:
+        """Whether a key for public reads is in force."""
+        return self.coll.find_one({"public_reads": True, "revoked_at": None}, {"_id": 1}) is not None
+
     def admit_public(self, now: datetime) -> dict:
         """The key ops marked for public reads, with this request counted as `admit` counts;
         `Unauthenticated` (a key is required) when no such key is in force."""

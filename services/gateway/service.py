@@ -15,7 +15,7 @@ from nameko.rpc import RpcProxy
 from werkzeug.wrappers import Request
 
 from services.gateway import json_api, keys, open311_api, pages  # modules: `nameko run` serves every class it finds
-from services.gateway.answers import as_linli_error
+from services.gateway.answers import has_code
 from services.gateway.openapi import PUBLISHING
 from services.gateway.repository import GatewayStore
 from services.gateway.rights import RIGHTS
@@ -23,15 +23,18 @@ from services.gateway.schemas import IssueKey, KeyRef
 from shared.actor import ROOT_ROLES, Actor, CurrentActor
 from shared.calls import call
 from shared.clock import utcnow
-from shared.errors import EXPECTED, LinliError, NotFound, ValidationFailed
+from shared.errors import EXPECTED, Conflict, LinliError, NotFound, ValidationFailed
 from shared.mongo import MongoStore
 from shared.resilience import Unavailable
+from shared.rights import GROUP_OF
 from shared.rpc import rpc
 from shared.ttlcache import TTLCache
 
 log = logging.getLogger(__name__)
 #: what the services publish for the gateway (input schemas, labels), asked again after this long
 PUBLISHED_SECONDS = 300
+#: the role groups a key for public reads may act as: they read at their node, phone numbers masked
+PUBLIC_GROUPS = ("leaders", "handlers")
 
 
 class GatewayService(json_api.JsonApi, open311_api.Open311Api, pages.Pages):
@@ -76,8 +79,7 @@ class GatewayService(json_api.JsonApi, open311_api.Open311Api, pages.Pages):
         rosters' `labels`), asked as the gateway itself."""
         found = self.published.get(f"{service}.{method}")
         if found is None:
-            self.actor.become_service(self.name)
-            found = call(self._proxy(service), service, method, self._timeout(), service, Unavailable)
+            found = self._ask(Actor(self.name, "system"), service, method, service)
             self.published.put(f"{service}.{method}", found)
         return found
 
@@ -101,9 +103,8 @@ class GatewayService(json_api.JsonApi, open311_api.Open311Api, pages.Pages):
         elif request["role"] not in ROOT_ROLES:
             raise ValidationFailed("a key for a role below root needs its place",
                                    [{"field": "node_id", "reason": "required unless the role is root"}])
-        if request["public_reads"] and request["role"] in ROOT_ROLES:
-            raise ValidationFailed("a key for public reads reads at a place, as a role below root",
-                                   [{"field": "public_reads", "reason": "only for a role below root, at its node"}])
+        if request["public_reads"]:
+            self._check_public(request["role"])
         raw = keys.new_raw_key()
         actor = Actor(request["who"], request["role"], jurisdiction)
         doc = self.store.keys.issue(keys.key_document(keys.digest(raw), request["name"], actor,
@@ -111,13 +112,22 @@ class GatewayService(json_api.JsonApi, open311_api.Open311Api, pages.Pages):
                                                       public_reads=request["public_reads"]))
         return {**keys.public_view(doc), "api_key": raw}
 
+    def _check_public(self, role: str) -> None:
+        """A key for public reads reads as a leader or a handler (who see phone numbers masked),
+        and there is one at a time: keyless reads must not depend on which is found first."""
+        if GROUP_OF.get(role) not in PUBLIC_GROUPS:
+            raise ValidationFailed("a key for public reads acts as a leader or a handler, at its node", [
+                {"field": "public_reads", "reason": f"only for the roles of {' and '.join(PUBLIC_GROUPS)}"}])
+        if self.store.keys.public_in_force():
+            raise Conflict("a key for public reads is in force; revoke it first",
+                           [{"field": "public_reads", "reason": "another key for public reads is in force"}])
+
     def _lineage(self, node_id: str) -> tuple[str, ...]:
         """The unit's ids from the root down to it, as rosters has them; `NotFound` naming `node_id`."""
         try:
             unit = call(self.rosters, "rosters", "get_unit", self._timeout(), "node_id", Unavailable, unit_id=node_id)
         except (LinliError, RemoteError) as error:
-            known = as_linli_error(error)
-            if known is not None and known.code == "not_found":
+            if has_code(error, "not_found"):
                 raise NotFound(f"no unit {node_id}", [{"field": "node_id", "reason": "not found"}]) from None
             raise
         return (*unit.get("ancestors", []), unit["unit_id"])

@@ -4,6 +4,7 @@ never held up by a client that keeps one open."""
 
 import json
 import logging
+import re
 
 from eventlet import wsgi
 from nameko.exceptions import BadRequest
@@ -13,6 +14,20 @@ from werkzeug.wrappers import Response
 
 log = logging.getLogger(__name__)
 SOCKET_TIMEOUT_SECONDS = 30.0
+CALLERS_KEY = re.compile(r"(api_key=)[^&\s\"]+")
+
+
+class HideKeys(logging.Filter):
+    """A request line logged with a caller's key in its query string shows `api_key=***`."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if "api_key=" in message:
+            record.msg, record.args = CALLERS_KEY.sub(r"\1***", message), ()
+        return True
+
+
+log.addFilter(HideKeys())
 JSON = "application/json; charset=utf-8"
 
 

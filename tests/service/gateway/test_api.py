@@ -70,15 +70,48 @@ def test_each_error_code_of_a_service_gets_its_status_with_the_fields_named(gate
         assert body(response)["error"]["details"][0]["field"] == field
 
 
-def test_an_error_that_is_not_structured_is_not_turned_into_an_answer(gateway):
+def test_an_unexpected_failure_is_a_500_that_tells_nothing_of_it(gateway):
     key = gateway.issue()
-    gateway.cases.fail_with = RemoteError("KeyError", "'x'")
-    try:
-        gateway.request("get_case", "GET", "/api/v1/cases/c", key, case_id="c")
-    except RemoteError:
-        pass  # the route answers it as a 500 with a JSON body (`web.Route`)
-    else:
-        raise AssertionError("an unexpected failure was answered as if expected")
+    gateway.cases.fail_with = RemoteError("KeyError", "'secret detail'")
+    response = gateway.request("get_case", "GET", "/api/v1/cases/c", key, case_id="c")
+    assert response.status_code == 500
+    assert body(response)["error"]["code"] == "error" and "secret" not in response.get_data(as_text=True)
+
+
+def test_a_service_not_running_or_the_gateways_database_gone_is_a_503_to_retry(gateway):
+    from nameko.exceptions import UnknownService
+    from pymongo.errors import ServerSelectionTimeoutError
+
+    key = gateway.issue()
+    for failure in (UnknownService("cases"), ServerSelectionTimeoutError("no server")):
+        gateway.cases.fail_with = failure
+        response = gateway.request("get_case", "GET", "/api/v1/cases/c", key, case_id="c")
+        assert response.status_code == 503, failure
+        assert response.headers["Retry-After"] == "5"
+        assert body(response)["error"]["code"] == "unavailable"
+
+
+def test_the_callers_key_in_the_query_string_is_not_passed_on(gateway):
+    key = gateway.issue()
+    response = gateway.request("search_cases", "GET", "/api/v1/cases", build={"query_string": f"api_key={key}&limit=3"})
+    assert response.status_code == 200
+    assert gateway.asked == [("search", {"limit": 3})]
+
+
+def test_a_body_too_large_or_an_idempotency_key_too_long_is_refused_naming_it(gateway):
+    key = gateway.issue()
+    large = gateway.request("report_case", "POST", "/api/v1/cases", key,
+                            build={"json": {**REPORT, "description": "漏" * 400_000}})
+    assert large.status_code == 400 and body(large)["error"]["details"][0]["field"] == "body"
+    long_key = gateway.request("report_case", "POST", "/api/v1/cases", key,
+                               build={"json": REPORT, "headers": {"Idempotency-Key": "k" * 101}})
+    assert [d["field"] for d in body(long_key)["error"]["details"]] == ["Idempotency-Key"]
+    assert gateway.asked == []
+
+
+def test_without_a_key_the_body_is_not_even_read(gateway):
+    response = gateway.request("report_case", "POST", "/api/v1/cases", build={"data": "not json"})
+    assert response.status_code == 401
 
 
 def test_a_body_that_is_not_a_json_object_is_refused_naming_the_body(gateway):
