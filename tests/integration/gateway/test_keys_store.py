@@ -181,6 +181,8 @@ def test_processes_spending_one_key_at_once_get_exactly_its_limit(stack, gateway
     admitted = sum(count for count, _ in reported)
     waits = [seconds for _, racer_waits in reported for seconds in racer_waits]
     stored = api_keys.coll.find_one({"_id": issued["_id"]})
+    print(f"{RACERS} processes x {ADMITS_EACH} requests on a key of {RACE_LIMIT} a minute, issued {issued_before} "
+          f"before: admitted {admitted}, refused {len(waits)} (Retry-After {sorted(set(waits))})")
     assert (admitted, len(waits)) == (RACE_LIMIT, RACERS * ADMITS_EACH - RACE_LIMIT), reported
     assert set(waits) == {33}
     assert (stored["window"], stored["used"]) == (keys.minute_of(NOW), RACERS * ADMITS_EACH)
