@@ -111,7 +111,7 @@ class Intake:
                     continue
                 self.open_case(created)
                 return "received"
-            if not known.get("case_id") or tickets.unsigned(known):
+            if not known.get("case_id") or tickets.unsigned(known) or self._sign_lost(known):
                 self._owe_case(ticket_id)  # again: a process may have died between the ticket and its case or sign
             changes = tickets.amended(known, record, self.clock())
             if changes is None:
@@ -122,6 +122,14 @@ class Intake:
             except ChangedMeanwhile:
                 continue
         raise ChangedMeanwhile(f"ticket {ticket_id} kept changing", [{"field": "ticket_id", "reason": "busy"}])
+
+    def _sign_lost(self, ticket: Mapping) -> bool:
+        """Received, not signed, its sign listed as owed but not in the queue: the trace of a
+        process that died between listing the call on the ticket and queuing it."""
+        if ticket["state"] != "received" or ticket.get("signed_at") is not None:
+            return False
+        sign = tickets.call_id(ticket["_id"], "sign", "received")
+        return sign in (ticket.get("call_ids") or []) and self.store.calls.find(sign) is None
 
     def _update(self, raw, record: dict) -> str:
         ticket_id = tickets.ticket_id(self.platform.name, record["ticket_no"])

@@ -273,6 +273,33 @@ def test_dying_after_the_platform_took_the_sign_made_as_the_case_opened_signs_it
     assert view["state"] == "signed" and [h["action"] for h in view["history"]].count("sign") == 1
 
 
+def test_dying_after_the_ticket_listed_its_owed_sign_but_before_the_queue_had_it_signs_it_once_later(
+        service_as, platform, db, clock, run_timers, monkeypatch):
+    platform.feed = [ticket("A1"), ticket("A2")]
+    takes, owe = platform.sign, repository.Queue.owe
+
+    def down(call):
+        raise PlatformDown("HTTP 503")
+
+    def die_before_queuing(queue, doc, now):
+        if doc.get("action") == "sign":
+            raise Died("died between listing the sign on the ticket and queuing it")
+        return owe(queue, doc, now)
+
+    monkeypatch.setattr(platform, "sign", down)
+    monkeypatch.setattr(repository.Queue, "owe", die_before_queuing)
+    with pytest.raises(Died):
+        service_as().pull_platforms()
+    assert db["calls"].count_documents({}) == 0
+    assert any(c.endswith(":sign:received") for c in db["tickets"].find_one({"_id": "fake:A1"})["call_ids"])
+    monkeypatch.setattr(repository.Queue, "owe", owe)
+    monkeypatch.setattr(platform, "sign", takes)
+
+    run_timers()  # the page is read again: a sign listed but never queued owes the case call, which signs
+    assert sorted(c.ticket_no for c in platform.calls("sign")) == ["A1", "A2"]
+    assert all(service_as().get_ticket(ticket_id=f"fake:{no}")["state"] == "signed" for no in ("A1", "A2"))
+
+
 def test_once_cases_does_not_answer_the_tickets_after_are_owed_without_asking_and_opened_when_it_answers(
         service_as, platform, cases, run_timers, db):
     platform.feed = [ticket("A1"), ticket("A2"), ticket("A3")]
