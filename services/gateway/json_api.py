@@ -9,6 +9,7 @@ from services.gateway.arguments import from_query
 from services.gateway.openapi import API, OPERATIONS, TITLE, build_spec
 from services.gateway.reading import body_of, once_only, query_of
 from services.gateway.web import json_response, route
+from shared.errors import NotFound
 
 QUERIES = {op.name: op for op in OPERATIONS if op.query}
 
@@ -79,10 +80,10 @@ class JsonApi:
         return Response(docs.page(TITLE), content_type="text/html; charset=utf-8")
 
     @route("GET", f"{API}/docs/<name>")
+    @answered(json_error)
     def docs_asset(self, request: Request, name: str) -> Response:
         found = docs.asset(name)
         if found is None:
-            return json_response(404, {"error": {"code": "not_found", "message": f"no file {name}",
-                                                 "details": [{"field": "name", "reason": "not found"}]}})
+            raise NotFound(f"no file {name}", [{"field": "name", "reason": "not found"}])
         content, content_type = found
         return Response(content, content_type=content_type, headers={"Cache-Control": "max-age=86400"})
